@@ -1,0 +1,1 @@
+"""Backends that run FunctionGraphs. Only torch, for now: see link/torch."""

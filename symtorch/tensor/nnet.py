@@ -1,0 +1,1 @@
+"""T.nnet: neural-network functions (placeholder module filled by its family)."""
