@@ -69,8 +69,17 @@ class Variable:
         if self.name is not None:
             return repr(self.name)
         if self.owner is not None:
-            return f"the output of {self.owner.op}"
+            return f"the result of {self._short()}"
         return f"an unnamed {self.type}"
+
+    def _short(self, depth: int = 2) -> str:
+        """`op(a, b)` with named inputs by name and others abbreviated."""
+        if self.name is not None:
+            return repr(self.name)
+        if self.owner is None or depth == 0:
+            return str(self) if self.owner is None else "..."
+        args = ", ".join(v._short(depth - 1) for v in self.owner.inputs)
+        return f"{self.owner.op}({args})"
 
     def clone(self, name: str | None = None) -> Variable:
         """A new variable of the same type, with no owner (used to make graph inputs)."""

@@ -224,9 +224,9 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
     seen: set[Variable] = set()
     for i, var in enumerate(fgraph.outputs):
         borrow = borrowed[i] if i < len(borrowed) else False
-        out = result_tensor(var, borrow and var not in seen)
-        if var in seen and not isinstance(out, torch.fx.Proxy):
-            out = out.clone()
+        out = result_tensor(var, borrow)
+        if var in seen:
+            out = out.clone()  # one result object per output: the user may change either
         seen.add(var)
         outputs.append(out)
 
