@@ -138,7 +138,7 @@ def make_converter(type_: TensorType, device: torch.device, what: str,
                 and value.dim() == ndim and not value.requires_grad and not fixed:
             return value
         if ndim == 0 and cls in scalar_kinds and (high is None or low <= value <= high):
-            return torch.tensor(value, dtype=torch_dtype, device=device)
+            return torch.scalar_tensor(value, dtype=torch_dtype, device=device)
         if cls is np.ndarray and value.dtype == np_dtype and value.ndim == ndim and not fixed \
                 and device.type == "cpu" and torch_dtype != torch.bfloat16:
             return torch.from_numpy(value) if value.flags.c_contiguous or ndim == 0 \

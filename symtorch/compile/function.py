@@ -25,7 +25,9 @@ from ..link.torch import build_program
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .arguments import make_converter, resolve_device, to_tensor
+from .debugmode import checked_forward
 from .mode import Mode, get_mode
+from .profiling import ProfileStats, profiled_forward
 from .sharedvalue import SharedVariable, tensor_to_numpy
 
 
@@ -285,7 +287,8 @@ class FunctionMaker:
         names = [inp.name or f"in{i}" for i, inp in enumerate(spec.inputs)] + \
                 [sv.name or f"shared{i}" for i, sv in enumerate(spec.shared)]
         self.program = build_program(_OutputsOnly(program_graph, self.n_outputs), device,
-                                     update_positions, spec.borrowed, names)
+                                     update_positions, spec.borrowed, names,
+                                     capture=mode.linker == "debug")
         self.n_user_inputs = n_user
 
 
@@ -319,9 +322,11 @@ class Function:
                  storage: dict[Variable, torch.Tensor] | None = None):
         self.name = name
         self.maker = FunctionMaker(spec, mode, device)
-        self.output_type = output_type
+        self.output_type = output_type or config.output_type
+        if self.output_type not in ("numpy", "torch"):
+            raise ValueError(f"output_type must be 'numpy' or 'torch'; got {output_type!r}")
         self.trust_input = trust_input
-        self.profile = profile
+        self.profile: ProfileStats | None = ProfileStats(name) if profile else None
         self.device = device
         self._spec = spec
         for sv in spec.shared:
@@ -330,7 +335,13 @@ class Function:
                     f"shared variable {sv.describe()} lives on {sv.container.device}, but the "
                     f"function runs on {device}; make it with shared(..., device={str(device)!r}) "
                     f"or compile with device={str(sv.container.device)!r}")
-        self._forward = self.maker.program.module.forward
+        program = self.maker.program
+        if mode.linker == "debug":
+            self._forward = checked_forward(program, self.maker.fgraph.inputs)
+        elif self.profile is not None:
+            self._forward = profiled_forward(program.module, self.profile)
+        else:
+            self._forward = program.module.forward
         self._n_inputs = len(spec.inputs)
         self._names = {inp.name: i for i, inp in enumerate(spec.inputs) if inp.name}
         self._converters = [
@@ -349,6 +360,11 @@ class Function:
                 self._storage[i] = src if src is not None else to_tensor(
                     inp.value, inp.variable.type, device, self._describe_input(i, inp), True)
         self._shared_values = tuple(sv.container for sv in spec.shared)
+        self._to_numpy = self.output_type == "numpy"
+        self._single = spec.single_output
+        # NumPy results are zero-copy views of fresh CPU tensors where the dtype allows.
+        self._fast_numpy = device.type == "cpu" and not any(
+            v.type.dtype == "bfloat16" for v in spec.outputs)
         self._defaults_only_tail = self._storage and all(
             i in self._storage for i in range(min(self._storage), self._n_inputs))
 
@@ -400,14 +416,14 @@ class Function:
         return slots
 
     def _results(self, results: tuple) -> Any:
-        output_type = self.output_type or config.output_type
-        if output_type == "numpy":
-            results = [tensor_to_numpy(r, copy=False) for r in results]
-        else:
-            results = list(results)
-        if self._spec.single_output:
+        if self._to_numpy:
+            if self._fast_numpy:
+                results = [r.numpy() for r in results]
+            else:
+                results = [tensor_to_numpy(r, copy=False) for r in results]
+        if self._single:
             return results[0]
-        return results
+        return list(results)
 
     # -- Theano's conveniences ---------------------------------------------------------------
 
@@ -450,12 +466,12 @@ class Function:
         storage = {inp.variable: t for inp, t in
                    ((self._spec.inputs[i], t) for i, t in self._storage.items())} if share_memory else None
         return Function(spec, self.maker.mode, name or self.name, self.device, self.output_type,
-                        self.trust_input, self.profile, storage)
+                        self.trust_input, self.profile is not None, storage)
 
     def __getstate__(self) -> dict:
         return {"spec": self._spec, "mode": self.maker.mode, "name": self.name,
                 "device": str(self.device), "output_type": self.output_type,
-                "trust_input": self.trust_input, "profile": self.profile}
+                "trust_input": self.trust_input, "profile": self.profile is not None}
 
     def __setstate__(self, state: dict) -> None:
         device = torch.device(state["device"])

@@ -37,22 +37,26 @@ from ...tensor.type import TensorType
 Rule = Callable[..., Any]
 # A host predicate: (node, which inputs are host) -> whether the outputs are host values.
 HostPredicate = Callable[[Apply, Sequence[bool]], bool]
+# An in-place rule: (ctx, node, target, *other input values) -> True if it wrote the node's
+# result into `target` (the value of node.inputs[0]) in place, False if it cannot.
+InplaceRule = Callable[..., bool]
 
 
 @dataclass
 class Lowering:
     rule: Rule
     host: HostPredicate | None = None
+    inplace: InplaceRule | None = None
 
 
 LOWERINGS: dict[type, Lowering] = {}
 
 
-def lower(*op_classes: type, host: HostPredicate | None = None):
+def lower(*op_classes: type, host: HostPredicate | None = None, inplace: InplaceRule | None = None):
     """Register the decorated function as the torch rule of `op_classes`."""
     def register(rule: Rule) -> Rule:
         for cls in op_classes:
-            LOWERINGS[cls] = Lowering(rule, host)
+            LOWERINGS[cls] = Lowering(rule, host, inplace)
         return rule
 
     return register
@@ -163,6 +167,7 @@ class Program:
     module: torch.fx.GraphModule
     n_outputs: int
     constants: dict[str, torch.Tensor]
+    captured: list[Variable] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -172,7 +177,7 @@ class Program:
 def build_program(fgraph: FunctionGraph, device: torch.device,
                   updates: Sequence[tuple[int, Variable]] = (),
                   borrowed: Sequence[bool] = (),
-                  input_names: Sequence[str] = ()) -> Program:
+                  input_names: Sequence[str] = (), capture: bool = False) -> Program:
     """Lower `fgraph` into one FX GraphModule.
 
     The module takes one tensor per `fgraph.inputs` entry, computes every output,
@@ -201,7 +206,12 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
         lowering = lowering_of(node.op)
         if lowering.host is not None and lowering.host(node, [v in ctx.host for v in node.inputs]):
             ctx.host.update(node.outputs)
+        last = next(reversed(graph.nodes), None)
         result = lowering.rule(ctx, node, *[values[v] for v in node.inputs])
+        for fx_node in reversed(graph.nodes):  # tag what this rule emitted, for profiles
+            if fx_node is last:
+                break
+            fx_node.meta["symtorch_apply"] = node
         if len(node.outputs) == 1:
             result = (result,)
         for out, value in zip(node.outputs, result):
@@ -230,6 +240,15 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
         seen.add(var)
         outputs.append(out)
 
+    captured: list[Variable] = []
+    if capture:
+        for node in order:
+            for out in node.outputs:
+                outputs.append(ctx.tensor(values[out], out).clone())
+                captured.append(out)
+
+    if len(updates) == 1 and _update_in_place(ctx, fgraph, order, values, *updates[0]):
+        updates = []
     if updates:
         new_values = []
         for pos, var in updates:
@@ -246,9 +265,38 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
             values[fgraph.inputs[pos]].copy_(new)
 
     graph.output(tuple(_unwrap(o) for o in outputs))
+    _remove_unused(graph)
     graph.lint()
     module = torch.fx.GraphModule(ctx.constants, graph, class_name="SymtorchProgram")
-    return Program(module, len(outputs), ctx.constants)
+    return Program(module, len(outputs) - len(captured), ctx.constants, captured)
+
+
+def _remove_unused(graph: torch.fx.Graph) -> None:
+    """Drop computations nobody uses (an update done in place leaves its out-of-place
+    form behind); in-place methods (`add_`, `copy_`) and checks are kept."""
+    for node in reversed(list(graph.nodes)):
+        if node.op not in ("call_function", "call_method", "get_attr") or node.users:
+            continue
+        if node.op == "call_method" and node.target.endswith("_"):
+            continue
+        if node.op == "call_function" and (node.target is check_update_shapes or node.is_impure()):
+            continue
+        graph.erase_node(node)
+
+
+def _update_in_place(ctx: LoweringContext, fgraph: Any, order: Sequence[Apply],
+                     values: dict[Variable, Any], position: int, new: Variable) -> bool:
+    """A lone update `s <- op(s, ...)` becomes one in-place torch op (`s.add_(x)`),
+    when the op has an in-place rule and nothing else reads the new value. With a
+    single update, torch's own checks before writing keep the call atomic."""
+    target, node = fgraph.inputs[position], new.owner
+    if node is None or not node.inputs or node.inputs[0] is not target or new in fgraph.outputs:
+        return False
+    if any(new in other.inputs for other in order):
+        return False
+    inplace = lowering_of(node.op).inplace
+    return inplace is not None and inplace(ctx, node, values[target],
+                                           *[values[v] for v in node.inputs[1:]])
 
 
 def _lower_constant(ctx: LoweringContext, var: Variable) -> Any:

@@ -1,0 +1,1 @@
+"""symtorch's benchmarks: `python -m benchmarks.run` writes benchmarks/RESULTS.md."""
