@@ -25,7 +25,31 @@ def _elemwise_is_host(node: Apply, host_inputs: Sequence[bool]) -> bool:
             and dtype_kind(node.outputs[0].dtype) in ("int", "bool"))
 
 
-@lower(Elemwise, host=_elemwise_is_host)
+_INPLACE_METHODS = {"add": "add_", "sub": "sub_", "mul": "mul_", "true_div": "div_",
+                    "pow": "pow_", "maximum": None, "minimum": None}
+
+
+def _elemwise_inplace(ctx: LoweringContext, node: Apply, target, *others) -> bool:
+    """`target.add_(y)` for the update `s <- s + y` when s already has the result's
+    dtype and shape (its static shape is the result's), so the write cannot fail halfway."""
+    method = _INPLACE_METHODS.get(node.op.scalar_op.name)
+    out, first = node.outputs[0], node.inputs[0]
+    if method is None or first.type != out.type or None in out.type.shape and not all(
+            other.type.ndim == 0 or other.type.shape == out.type.shape or
+            all(s == 1 for s in other.type.shape) for other in node.inputs[1:]):
+        return False
+    cast_to, _ = node.op.scalar_op.dtype_rule([x.dtype for x in node.inputs], [False] * len(node.inputs))
+    args = []
+    for var, value, dtype in zip(node.inputs[1:], others, cast_to[1:]):
+        if var in ctx.host:
+            args.append(value)
+        else:
+            args.append(value if var.dtype == dtype else _cast(value, dtype))
+    getattr(target, method)(*args)
+    return True
+
+
+@lower(Elemwise, host=_elemwise_is_host, inplace=_elemwise_inplace)
 def _elemwise(ctx: LoweringContext, node: Apply, *args):
     row = node.op.scalar_op
     out = node.outputs[0]
