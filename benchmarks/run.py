@@ -24,7 +24,8 @@ COMMAND = "python -m benchmarks.run"
 
 def table(title: str, rows: list[Timing], baseline: str) -> str:
     base = next(r.median_us for r in rows if r.name.startswith(baseline))
-    lines = [f"### {title}", "", "| implementation | median per call (µs) | ratio to plain torch | compile (s) |",
+    lines = [f"### {title}", "",
+             "| implementation | median per call (µs) | ratio to plain torch | compile (s) |",
              "|---|---:|---:|---:|"]
     for r in rows:
         compile_s = f"{r.compile_s:.3f}" if r.compile_s is not None else ""

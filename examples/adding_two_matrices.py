@@ -1,5 +1,6 @@
 """Seed notebook, "Adding Two Matrices": the Theano code with only its imports changed."""
 import numpy as np
+
 import symtorch.tensor as T
 from symtorch import function
 

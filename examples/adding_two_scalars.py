@@ -1,8 +1,9 @@
 """Seed notebook, "Adding Two Scalars": the Theano code with only its imports changed."""
 import numpy as np  # noqa: F401
+
+import symtorch as theano  # noqa: F401
 import symtorch.tensor as T
 from symtorch import function
-import symtorch as theano  # noqa: F401
 
 x = T.dscalar('x')
 y = T.dscalar('y')
@@ -15,6 +16,7 @@ print(x.type is T.dscalar)
 z = x + y
 
 from symtorch import pp  # noqa: E402
+
 print(pp(z))
 
 f = function([x, y], z)

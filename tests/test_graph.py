@@ -5,8 +5,15 @@ import pickle
 import pytest
 
 import symtorch.tensor as T
-from symtorch.graph import (Apply, FunctionGraph, MissingInputError, ancestors, clone_replace,
-                            graph_inputs, io_toposort)
+from symtorch.graph import (
+    Apply,
+    FunctionGraph,
+    MissingInputError,
+    ancestors,
+    clone_replace,
+    graph_inputs,
+    io_toposort,
+)
 
 
 def test_calling_a_type_makes_a_variable_of_that_type():

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.fx
 
-from ...graph.basic import Apply, Constant, Op, Variable
+from ...graph.basic import Apply, Op, Variable
 from ...graph.fg import FunctionGraph
 from ...tensor.type import TensorType
 
@@ -251,7 +251,7 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
         updates = []
     if updates:
         new_values = []
-        for pos, var in updates:
+        for _, var in updates:
             value = ctx.tensor(values[var], var)
             if aliases.get(var, set()) & updated_inputs:
                 value = value.clone()  # it reads a variable that is about to be written
