@@ -7,13 +7,18 @@
     f(2, 3)  # array(5.)
 """
 
-from . import tensor
+from . import gradient, tensor
 from .compile import Function, In, Mode, Out, SharedVariable, function, shared
 from .config import change_flags, config
+from .gradient import (Lop, Rop, consider_constant, disconnected_grad, grad, grad_clip,
+                       grad_scale, hessian, jacobian, verify_grad, zero_grad)
 from .graph import Apply, Constant, FunctionGraph, Op, Type, Variable
+from .printing import debugprint, dprint, pp, pydotprint
 
 __version__ = "0.1.0"
 
-__all__ = ["Apply", "Constant", "Function", "FunctionGraph", "In", "Mode", "Op", "Out",
-           "SharedVariable", "Type", "Variable", "change_flags", "config", "function",
-           "shared", "tensor"]
+__all__ = ["Apply", "Constant", "Function", "FunctionGraph", "In", "Lop", "Mode", "Op", "Out",
+           "Rop", "SharedVariable", "Type", "Variable", "change_flags", "config",
+           "consider_constant", "debugprint", "disconnected_grad", "dprint", "function",
+           "gradient", "grad", "grad_clip", "grad_scale", "hessian", "jacobian", "pp",
+           "pydotprint", "shared", "tensor", "verify_grad", "zero_grad"]

@@ -24,3 +24,6 @@ for _module in ("reduction", "shape", "subtensor", "blas", "sort", "extra_ops"):
     globals().update({k: getattr(_m, k) for k in getattr(_m, "__all__", ())})
 
 from . import nnet  # noqa: E402
+
+# Theano offers the differentiation functions on T as well.
+from ..gradient import Lop, Rop, grad, hessian, jacobian, verify_grad  # noqa: E402,F401

@@ -153,7 +153,8 @@ class TensorVariable(Variable):
     def sort(self, axis=-1, kind="quicksort", order=None): return _T().sort(self, axis, kind, order)
     def argsort(self, axis=-1, kind="quicksort", order=None):
         return _T().argsort(self, axis, kind, order)
-    def nonzero(self): return _T().nonzero(self)
+    def nonzero(self, return_matrix=False): return _T().nonzero(self, return_matrix)
+    def take(self, indices, axis=None, mode="raise"): return _T().take(self, indices, axis, mode)
     def norm(self, L, axis=None): return _T().norm(self, L, axis)
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return _T().diagonal(self, offset, axis1, axis2)

@@ -124,3 +124,31 @@ def random_value(type_: Any, shape: Sequence[int] | None = None, rng: np.random.
 
 def numpy_dtype_of(fn: Callable, *arrays: np.ndarray) -> np.dtype:
     return np.asarray(fn(*arrays)).dtype
+
+
+def verify_rop(fun: Callable[..., Variable], pt: Sequence[Any], mode: str = "FAST_COMPILE",
+               eps: float | None = None, rtol: float | None = None, atol: float | None = None,
+               rng: np.random.Generator | None = None) -> None:
+    """Check `Rop(fun(x...), x..., v...)` against the central finite difference
+    (fun(x + eps v) - fun(x - eps v)) / 2 eps along a random direction v."""
+    from ..gradient import Rop
+    from ..tensor.type import TensorType
+    rng = rng or np.random.default_rng(7)
+    values = [np.array(p, copy=True) for p in pt]
+    inputs = [TensorType(str(v.dtype), (None,) * v.ndim)(f"x{i}") for i, v in enumerate(values)]
+    points = [TensorType(str(v.dtype), (None,) * v.ndim)(f"v{i}") for i, v in enumerate(values)]
+    output = fun(*inputs)
+    jvp = Rop(output, inputs, points)
+    f = function(inputs, output, mode=mode, on_unused_input="ignore")
+    f_jvp = function(inputs + points, jvp, mode=mode, on_unused_input="ignore")
+    directions = [rng.standard_normal(v.shape).astype(v.dtype) for v in values]
+    dtype = str(np.asarray(f(*values)).dtype)
+    eps = eps if eps is not None else {"float32": 1e-3, "float16": 1e-2}.get(dtype, 1e-6)
+    plus = f(*[v + eps * d for v, d in zip(values, directions)])
+    minus = f(*[v - eps * d for v, d in zip(values, directions)])
+    numeric = (np.asarray(plus, dtype=np.float64) - np.asarray(minus, dtype=np.float64)) / (2 * eps)
+    got = np.asarray(f_jvp(*values, *directions), dtype=np.float64)
+    default = {"float32": 1e-2, "float16": 1e-1}.get(dtype, 1e-5)
+    np.testing.assert_allclose(got, numeric, rtol=rtol or default, atol=atol or default,
+                               err_msg="R_op disagrees with the finite-difference directional "
+                                       "derivative")

@@ -136,13 +136,18 @@ class LoweringContext:
         """`value` (the lowered `var`) as a tensor: host values are converted."""
         if var in self.host or not isinstance(value, torch.fx.Proxy):
             shape = var.type.shape
-            if not isinstance(value, torch.fx.Proxy):  # a number known now
+            if not _holds_proxy(value):  # a number, or numbers, known now
                 return self.constant_tensor(np.full(shape, value), var.type, "c")
             tensor = self.call(host_to_tensor, value, var.type.torch_dtype, self.device)
             if var.type.ndim and all(s == 1 for s in shape):  # a broadcast scalar
                 tensor = tensor.reshape(shape)
             return tensor
         return value
+
+
+def _holds_proxy(value: Any) -> bool:
+    return isinstance(value, torch.fx.Proxy) or (
+        isinstance(value, (tuple, list)) and any(_holds_proxy(v) for v in value))
 
 
 def _unwrap(a: Any) -> Any:
