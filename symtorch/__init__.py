@@ -7,13 +7,13 @@
     f(2, 3)  # array(5.)
 """
 
-from . import gradient, tensor
+from . import gradient, printing, tensor
 from .compile import Function, In, Mode, Out, SharedVariable, function, shared
 from .config import change_flags, config
 from .gradient import (Lop, Rop, consider_constant, disconnected_grad, grad, grad_clip,
                        grad_scale, hessian, jacobian, verify_grad, zero_grad)
 from .graph import Apply, Constant, FunctionGraph, Op, Type, Variable
-from .printing import debugprint, dprint, pp, pydotprint
+from .printing import debugprint, dprint, pp, pprint, pydotprint
 
 __version__ = "0.1.0"
 
@@ -21,4 +21,4 @@ __all__ = ["Apply", "Constant", "Function", "FunctionGraph", "In", "Lop", "Mode"
            "Rop", "SharedVariable", "Type", "Variable", "change_flags", "config",
            "consider_constant", "debugprint", "disconnected_grad", "dprint", "function",
            "gradient", "grad", "grad_clip", "grad_scale", "hessian", "jacobian", "pp",
-           "pydotprint", "shared", "tensor", "verify_grad", "zero_grad"]
+           "pprint", "printing", "pydotprint", "shared", "tensor", "verify_grad", "zero_grad"]
