@@ -14,6 +14,7 @@ from .gradient import (Lop, Rop, consider_constant, disconnected_grad, grad, gra
                        grad_scale, hessian, jacobian, verify_grad, zero_grad)
 from .graph import Apply, Constant, FunctionGraph, Op, Type, Variable
 from .printing import debugprint, dprint, pp, pprint, pydotprint
+from .tensor.torch_op import TorchOp, torch_op
 
 __version__ = "0.1.0"
 
@@ -21,4 +22,4 @@ __all__ = ["Apply", "Constant", "Function", "FunctionGraph", "In", "Lop", "Mode"
            "Rop", "SharedVariable", "Type", "Variable", "change_flags", "config",
            "consider_constant", "debugprint", "disconnected_grad", "dprint", "function",
            "gradient", "grad", "grad_clip", "grad_scale", "hessian", "jacobian", "pp",
-           "pprint", "printing", "pydotprint", "shared", "tensor", "verify_grad", "zero_grad"]
+           "pprint", "printing", "pydotprint", "shared", "tensor", "TorchOp", "torch_op", "verify_grad", "zero_grad"]

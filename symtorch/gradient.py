@@ -18,7 +18,7 @@ import numpy as np
 
 from .config import config
 from .graph.basic import Apply, Op, Type, Variable
-from .graph.traversal import io_toposort
+from .graph.traversal import clone_replace, io_toposort
 
 __all__ = [
     "DisconnectedInputError", "DisconnectedType", "GradientError", "Lop", "NullType",
@@ -292,6 +292,8 @@ def Rop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
         if v.ndim != x.ndim:
             raise TypeError(f"Rop: the eval point for {x.describe()} has {v.ndim} dims; the "
                             f"variable has {x.ndim}")
+    # Each eval point must have its variable's shape: checked when the function runs.
+    vs = [ShapeOf(x.name or "wrt")(x, v) for x, v in zip(xs, vs)]
     if use_op_rop_implementation:
         try:
             results = _forward_mode(fs, xs, vs)
@@ -333,7 +335,10 @@ def _rop_by_double_lop(fs, xs, vs) -> list[Variable]:
     lops = Lop(fs, xs, us, disconnected_inputs="ignore")
     lops = [lops] if isinstance(lops, Variable) else lops
     total = sum((T.sum(lo * v) for lo, v in zip(lops, vs)), T.constant(0.0))
-    return grad(total, us, disconnected_inputs="ignore", add_names=False)
+    jvps = grad(total, us, disconnected_inputs="ignore", add_names=False)
+    # The result is linear in u, so it depends on u only through u's shape, which is
+    # f's: put f there, so the graph needs no value for the dummy u.
+    return clone_replace(jvps, dict(zip(us, fs)))
 
 
 def jacobian(expression: Variable, wrt: Variable | Sequence[Variable], consider_constant=None,
@@ -357,6 +362,38 @@ def hessian(cost: Variable, wrt: Variable | Sequence[Variable], consider_constan
                          disconnected_inputs=disconnected_inputs), w,
                     vectorize=vectorize) for w in ws]
     return out[0] if single else out
+
+
+class ShapeOf(Op):
+    """`ShapeOf(name)(x, v)` is v, after checking at run time that v has x's shape
+    (Rop's eval points must be shaped like the variables they go with)."""
+
+    __props__ = ("name",)
+    view_map = {0: 1}
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def make_node(self, x, v):
+        T = _T()
+        x, v = T.as_tensor_variable(x), T.as_tensor_variable(v)
+        return Apply(self, [x, v], [v.type()])
+
+    def perform(self, node, inputs):
+        x, v = inputs
+        if np.shape(x) != np.shape(v):
+            raise ValueError(f"the eval point for {self.name!r} has shape {np.shape(v)}; "
+                             f"{self.name!r} has shape {np.shape(x)}")
+        return [v]
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def L_op(self, inputs, outputs, grads):
+        return [disconnected_type(), grads[0]]
+
+    def R_op(self, inputs, eval_points):
+        return [eval_points[1]]
 
 
 # -- gradient-modifying identities ------------------------------------------------------------
