@@ -1,7 +1,8 @@
 """Indexing: x[...] (basic and advanced), set_subtensor, inc_subtensor, take, nonzero.
 
 Every case is checked against NumPy indexing the same values with the same index,
-dtype included, in each mode; shapes against `infer_shape` and the static type.
+dtype included, in each mode; shapes against `infer_shape` and the static type;
+gradients and R_ops against finite differences.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 import symtorch.tensor as T
 from symtorch import function, shared
+from symtorch.gradient import DisconnectedInputError, DisconnectedType, verify_grad
 from symtorch.tensor.shape import inferred_shape, stack_shape
 from symtorch.tensor.subtensor import (
     AdvancedIncSubtensor,
@@ -22,7 +24,14 @@ from symtorch.tensor.subtensor import (
     Nonzero,
     Subtensor,
 )
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, random_value, reference_eval
+from symtorch.testing import (
+    MODES,
+    assert_allclose,
+    check_infer_shape,
+    random_value,
+    reference_eval,
+    verify_rop,
+)
 
 
 @pytest.fixture(params=MODES)
@@ -141,8 +150,9 @@ def test_random_basic_indices_match_numpy(data):
             entries.append(slice(None))
         if data.draw(st.integers(0, 4)) == 0:
             entries.append(None)  # a new axis, now and then
-    if entries and data.draw(st.booleans()):  # an Ellipsis stands for the dimensions left
-        at = data.draw(st.integers(0, len(entries)))
+    if entries and data.draw(st.booleans()):  # an Ellipsis stands for the dimensions left,
+        # so it goes last, unless every dimension is indexed and it stands for none
+        at = data.draw(st.integers(0, len(entries))) if n_dims == len(shape) else len(entries)
         entries.insert(at, Ellipsis)
     # Each int part is symbolic or a constant, by chance.
     inputs, values = [], []
@@ -542,3 +552,214 @@ def test_ops_check_their_index_inputs():
         AdvancedSubtensor1()(x, T.lmatrix())
     with pytest.raises(TypeError, match="scalar"):
         Nonzero()(T.dscalar())
+
+
+# -- gradients and R_op -------------------------------------------------------------------------
+
+GX = np.arange(24.0).reshape(4, 3, 2) / 8 - 1   # the point x (4, 3, 2) where derivatives are checked
+STEP = shared(np.int64(2), name="step")           # a symbolic index input (the gradient skips it)
+MASK = np.array([True, False, True, True])
+
+READS = {  # x -> x[index]
+    "int": lambda x: x[1],
+    "slices and a backward step": lambda x: x[1:, ::-2],
+    "new axis": lambda x: x[None, :, 1],
+    "symbolic bounds": lambda x: x[STEP:, :STEP],
+    "vector with repeats": lambda x: x[[0, 0, 3]],
+    "arrays apart, repeated": lambda x: x[[0, 1, 1], :, [1, 0, 1]],
+    "array and backward slice": lambda x: x[[2, 2], ::-1],
+    "matrix index": lambda x: x[:, [[0, 1], [1, 1]]],
+    "int8 vector": lambda x: x[np.array([1, 1, 0], dtype="int8")],
+    "uint8 arrays apart": lambda x: x[np.array([0, 2], dtype="uint8"), :, np.array([1, 1], "uint8")],
+    "mask": lambda x: x[MASK],
+    "mask computed from x": lambda x: x[x > 0.3],
+    "mask of two dims": lambda x: x[np.array([[True, False, True]] * 4), ::-1],
+    "take with repeats": lambda x: T.take(x, [1, 1, 0], axis=1),
+}
+
+WRITES_GRAD = {  # (x, y) -> (the indexed part of x, the value written); then the shape of y
+    "int": (lambda x, y: (x[1], y), (3, 2)),
+    "slices; y broadcast along a missing dim": (lambda x, y: (x[1:, ::-2], y), (2,)),
+    "symbolic bounds; y of length 1 broadcast": (lambda x, y: (x[STEP:, :STEP], y[:, None]), (2,)),
+    "new axis": (lambda x, y: (x[None, :, 1], y), (1, 4, 2)),
+    "vector": (lambda x, y: (x[[3, 0]], y), (2, 3, 2)),
+    "arrays apart; y broadcast": (lambda x, y: (x[[0, 1, 3], :, [1, 0, 1]], y[None]), (3,)),
+    "mask": (lambda x, y: (x[MASK], y), (3, 3, 2)),
+    "vector with repeats": (lambda x, y: (x[[0, 0, 3]], y), (3, 3, 2)),
+}
+# set with a repeated position keeps one write, so finite differences see no dependence on the
+# others: its gradient is checked for inc only.
+WRITE_CASES = [(case, set_) for case in WRITES_GRAD for set_ in (True, False)
+               if not (set_ and "repeats" in case)]
+DTYPES = ["float32", "float64"]
+
+
+def _write(case, set_):
+    pick, _ = WRITES_GRAD[case]
+    return lambda x, y: (T.set_subtensor if set_ else T.inc_subtensor)(*pick(x, y))
+
+
+def _y(case, dtype):
+    return np.linspace(-1, 2, int(np.prod(WRITES_GRAD[case][1]))).reshape(WRITES_GRAD[case][1]) \
+        .astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", READS)
+def test_gradient_of_indexing_matches_finite_differences(case, dtype, mode):
+    verify_grad(READS[case], [GX.astype(dtype)], mode=mode)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case, set_", WRITE_CASES)
+def test_gradient_of_set_and_inc_matches_finite_differences(case, set_, dtype, mode):
+    verify_grad(_write(case, set_), [GX.astype(dtype), _y(case, dtype)], mode=mode)
+
+
+@pytest.mark.parametrize("case", ["int", "symbolic bounds", "vector with repeats", "arrays apart, repeated",
+                                  "mask of two dims"])
+def test_r_op_of_indexing_matches_finite_differences(case, mode):
+    verify_rop(READS[case], [GX], mode=mode)
+
+
+@pytest.mark.parametrize("case, set_", [c for c in WRITE_CASES if c[0] != "vector with repeats"]
+                         + [("vector with repeats", False)])
+def test_r_op_of_set_and_inc_matches_finite_differences(case, set_, mode):
+    verify_rop(_write(case, set_), [GX, _y(case, "float64")], mode=mode)
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_random_index_gradients_accumulate_as_np_add_at(data):
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3), label="shape")
+    n_picked = data.draw(st.integers(1, 4), label="length of the index arrays")
+    index = []
+    for n in shape:
+        kind = data.draw(st.sampled_from(["array", "slice", "int", "full"]))
+        if kind == "array":
+            picks = st.lists(st.integers(-n, n - 1), min_size=n_picked, max_size=n_picked)
+            index.append(np.array(data.draw(picks)))
+        elif kind == "slice":
+            bound = st.one_of(st.none(), st.integers(-5, 5))
+            step = st.one_of(st.none(), st.integers(-2, 2).filter(bool))
+            index.append(slice(data.draw(bound), data.draw(bound), data.draw(step)))
+        elif kind == "int":
+            index.append(data.draw(st.integers(-n, n - 1)))
+        else:
+            index.append(slice(None))
+    index = tuple(index)
+    x = T.tensor("float64", shape=(None,) * len(shape), name="x")
+    out = x[index]
+    u = T.tensor("float64", shape=(None,) * out.ndim, name="u")
+    X = np.zeros(shape)
+    U = np.random.default_rng(0).normal(size=X[index].shape)
+    expected = np.zeros(shape)
+    np.add.at(expected, index, U)  # every pick adds its gradient
+    got = function([x, u], T.Lop(out, x, u), mode=data.draw(st.sampled_from(MODES)))(X, U)
+    assert_allclose(got, expected)
+
+
+def test_r_op_of_a_write_with_one_tangent_treats_the_other_as_zero(mode):
+    x, y, dx, dy = T.dmatrix("x"), T.dvector("y"), T.dmatrix("dx"), T.dvector("dy")
+    X, Y, DX, DY = np.zeros((3, 2)), np.ones(2), np.arange(6.0).reshape(3, 2), np.array([5.0, 7.0])
+    for set_ in (True, False):
+        out = (T.set_subtensor if set_ else T.inc_subtensor)(x[[2, 0]], y)
+        f = function([x, y, dx, dy], [T.Rop(out, x, dx), T.Rop(out, y, dy)], mode=mode,
+                     on_unused_input="ignore")
+        only_x, only_y = f(X, Y, DX, DY)
+        expected_x = DX.copy()
+        expected_y = np.zeros((3, 2))
+        expected_y[[2, 0]] = DY
+        if set_:
+            expected_x[[2, 0]] = 0
+        assert_allclose(only_x, expected_x)
+        assert_allclose(only_y, expected_y)
+
+
+def test_repeated_indices_accumulate_their_gradients(mode):
+    x = T.dvector("x")
+    f = function([x], T.grad(T.sum(x[[0, 0, 1]]), x), mode=mode)
+    assert_allclose(f(np.zeros(5)), np.array([2.0, 1.0, 0.0, 0.0, 0.0]))
+    m, v = T.dmatrix("m"), T.lvector("v")
+    g = function([m, v], T.grad(T.sum(m[v, v]), m), mode=mode)(np.zeros((3, 3)), [2, 0, 2, 2])
+    assert_allclose(g, np.diag([1.0, 0.0, 3.0]))
+
+
+def test_gradient_of_logistic_regression_loss_reaches_the_picked_probabilities(mode):
+    p, y = T.dmatrix("p"), T.lvector("y")
+    loss = T.mean(T.log(p)[T.arange(y.shape[0]), y])
+    P = np.random.default_rng(0).uniform(0.1, 1, (5, 3))
+    Y = np.array([0, 2, 1, 1, 0])
+    expected = np.zeros_like(P)
+    np.add.at(expected, (np.arange(5), Y), 1 / (5 * P[np.arange(5), Y]))
+    assert_allclose(function([p, y], T.grad(loss, p), mode=mode)(P, Y), expected)
+
+
+def test_second_derivatives_through_indexing(mode):
+    def grad_of_cube(x):  # d/dx sum(x[[0, 0, 2], 1:] ** 3): indexing inside a gradient graph
+        return T.grad(T.sum(x[[0, 0, 2], 1:] ** 3), x)
+
+    X = GX[:, :, 0]
+    verify_grad(grad_of_cube, [X], mode=mode)   # grad of grad
+    verify_rop(grad_of_cube, [X], mode=mode)    # Rop of grad: Hessian-vector products
+    u = T.dmatrix("u")
+    hessian_u = T.Rop(grad_of_cube(u), u, T.ones_like(u))
+    counts = np.array([2.0, 0.0, 1.0, 0.0])[:, None] * np.array([0.0, 1.0, 1.0])
+    assert_allclose(function([u], hessian_u, mode=mode)(X), 6 * counts * X)
+
+
+def test_lop_of_a_lop_reads_back_at_the_index(mode):
+    # Lop(x[idx], x, u) writes u into zeros; its own Lop reads w at the same index.
+    x, u, w = T.dmatrix("x"), T.dmatrix("u"), T.dmatrix("w")
+    first = T.Lop(x[[2, 2, 0], ::-1], x, u)
+    second = T.Lop(first, u, w)
+    W = np.arange(6.0).reshape(3, 2)
+    got = function([u, w], second, mode=mode, on_unused_input="ignore")(np.zeros((3, 2)), W)
+    assert_allclose(got, W[[2, 2, 0], ::-1])
+
+
+def test_gradients_are_the_matching_write_ops_and_keep_the_dtype():
+    x, v = T.fmatrix("x"), T.lvector("v")
+    cases = {x[1:]: IncSubtensor, x[v]: AdvancedIncSubtensor1, x[v, ::2]: AdvancedIncSubtensor}
+    for out, op in cases.items():
+        g = T.Lop(out, x, T.ones_like(out))
+        assert type(g.owner.op) is op and not g.owner.op.set_instead_of_inc and g.dtype == "float32"
+    y = T.fvector("y")
+    gx, gy = T.Lop(T.set_subtensor(x[v, 0], y), [x, y], T.ones_like(x))
+    assert type(gx.owner.op) is AdvancedIncSubtensor and gx.owner.op.set_instead_of_inc
+    assert gy.dtype == "float32" and gy.ndim == 1
+
+
+def test_index_inputs_are_disconnected(mode):
+    x, i, v = T.dvector("x"), T.lscalar("i"), T.lvector("v")
+    for out in (x[i:], x[v], T.inc_subtensor(x[v], 1.0), T.set_subtensor(x[i], 2.0)):
+        grads = out.owner.op.L_op(out.owner.inputs, [out], [T.ones_like(out)])
+        offset = 2 if isinstance(out.owner.op, (IncSubtensor, AdvancedIncSubtensor)) else 1
+        assert all(isinstance(g.type, DisconnectedType) for g in grads[offset:])
+        cost = T.sum(out)
+        index = out.owner.inputs[offset]
+        with pytest.raises(DisconnectedInputError):
+            T.grad(cost, index)
+        zero = T.grad(cost, index, disconnected_inputs="ignore")
+        index_value = np.array(1) if index.ndim == 0 else np.array([1, 1])
+        assert_allclose(function([index], zero, mode=mode, on_unused_input="ignore")(index_value),
+                        np.zeros_like(index_value, dtype="float64"))
+
+
+def test_gradient_of_an_indexed_integer_tensor_is_zero(mode):
+    x = T.ivector("x")
+    for cost in (T.sum(x[[0, 0]] * 1.5), T.sum(T.set_subtensor(x[1:], 2) * 0.5)):
+        g = T.grad(cost, x)
+        assert g.dtype == "float64"
+        assert_allclose(function([x], g, mode=mode)(np.array([1, 2, 3], dtype="int32")), np.zeros(3))
+
+
+def test_nonzero_passes_no_gradient(mode):
+    x = T.dvector("x")
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(T.cast(T.nonzero(x, return_matrix=True), "float64")), x)
+    with pytest.raises(DisconnectedInputError):
+        T.Rop(T.nonzero(x, return_matrix=True), x, x)
+    # Only the values picked carry a gradient; the positions do not.
+    g = function([x], T.grad(T.sum(T.nonzero_values(x) * 3), x), mode=mode)
+    assert_allclose(g(np.array([0.0, 2.0, -1.0, 0.0])), np.array([0.0, 3.0, 3.0, 0.0]))

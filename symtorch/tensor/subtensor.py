@@ -11,6 +11,10 @@ per index position, hashable: an int, a `Slice`, None for np.newaxis, or an
 `Index` marker) holds what is known when the graph is built; each `Index`
 marker, including those inside a `Slice`, stands for the op's next symbolic
 input (a scalar or an array), in order.
+
+Gradients: reading x[idx] sends the output gradient back into zeros shaped like
+x at the same index (repeated positions accumulate); writing sends it on to x
+and, read at the index, to the written value. Index inputs are disconnected.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from ..gradient import disconnected_type
 from ..graph.basic import Apply, Op, Variable
-from .basic import NotScalarConstantError, as_tensor_variable, get_scalar_constant_value
+from .basic import NotScalarConstantError, as_tensor_variable, constant, get_scalar_constant_value
 from .elemwise import broadcast_shapes
 from .scalar import common_dtype, dtype_kind
 from .type import TensorType, discrete_dtypes, int_dtypes
@@ -485,6 +490,26 @@ class _IndexOp(Op):
         return tuple(index_shape(self.idx_list, shapes[0], node.inputs[first_index:],
                                  shapes[first_index:], _SymbolicLengths))
 
+    # -- derivatives of reading x[idx] (the writing ops override both) --
+
+    def _inc_op(self) -> _IncOp:
+        """The op that adds a value into x[idx]: the transpose of reading it."""
+        raise NotImplementedError
+
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable]:
+        """dx = the output gradient added at idx into zeros shaped like x: an increment,
+        so an advanced index that picks a position several times sums its gradients."""
+        x, *index = inputs
+        (g,) = output_grads
+        gx = self._inc_op()(_T().zeros_like(x, dtype=g.dtype), g, *index)
+        return [gx, *(disconnected_type() for _ in index)]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[Variable | None]:
+        """Reading is linear in x: the same index applied to x's tangent."""
+        x, *index = inputs
+        return [None if eval_points[0] is None else self(eval_points[0], *index)]
+
 
 class Subtensor(_IndexOp):
     """x[idx] for a basic index (ints, slices, None): a view of x, as in NumPy.
@@ -511,6 +536,9 @@ class Subtensor(_IndexOp):
         index = build_index(self.idx_list, args, scalar=int, bound=int)
         return [np.asarray(x[index])]
 
+    def _inc_op(self) -> _IncOp:
+        return IncSubtensor(self.idx_list)
+
 
 class AdvancedSubtensor(_IndexOp):
     """x[idx] with integer arrays or boolean masks among the index entries: NumPy's
@@ -532,6 +560,9 @@ class AdvancedSubtensor(_IndexOp):
         x, *args = inputs
         index = build_index(self.idx_list, args, bound=int)
         return [np.asarray(x[index])]
+
+    def _inc_op(self) -> _IncOp:
+        return AdvancedIncSubtensor(self.idx_list)
 
 
 class AdvancedSubtensor1(AdvancedSubtensor):
@@ -571,6 +602,9 @@ class AdvancedSubtensor1(AdvancedSubtensor):
     def infer_shape(self, node: Apply, input_shapes: list[tuple]) -> list[tuple]:
         return [_with_static(node.outputs[0], (input_shapes[1][0], *input_shapes[0][1:]))]
 
+    def _inc_op(self) -> _IncOp:
+        return AdvancedIncSubtensor1()
+
 
 def _with_static(out: Variable, shape: tuple) -> tuple:
     """Prefer the output's static lengths over computed ones."""
@@ -601,6 +635,36 @@ class _IncOp(_IndexOp):
 
     def _indexing_op(self) -> _IndexOp:
         return self.get_op(self.idx_list)
+
+    def _variant(self, set_instead_of_inc: bool) -> _IncOp:
+        return type(self)(self.idx_list, set_instead_of_inc=set_instead_of_inc)
+
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable]:
+        """dx = the output gradient, zeroed at idx for set (those entries of x were
+        overwritten) and whole for inc; dy = the output gradient read at idx, summed over
+        the dimensions y was broadcast along. Which dimensions those are is read from the
+        static types, as in Theano: y's missing leading dimensions, and those where y has
+        length 1 and x[idx] may not. (With set and a repeated position, each write to it
+        gets its gradient, although only one write is kept.)"""
+        x, y, *index = inputs
+        (g,) = output_grads
+        gx = self._variant(True)(g, constant(0, dtype=g.dtype), *index) \
+            if self.set_instead_of_inc else g
+        gy = _sum_to_value(self._indexing_op()(g, *index), y)
+        return [gx, gy, *(disconnected_type() for _ in index)]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[Variable | None]:
+        """Writing is linear in (x, y): the same write of y's tangent into x's (a missing
+        tangent is zero)."""
+        x, y, *index = inputs
+        ex, ey = eval_points[:2]
+        if ex is None and ey is None:
+            return [None]
+        ex = _T().zeros_like(x) if ex is None else _as_dtype(ex, x.dtype)
+        if ey is None:
+            return [self(ex, constant(0, dtype=x.dtype), *index) if self.set_instead_of_inc else ex]
+        return [self(ex, _as_dtype(ey, x.dtype), *index)]
 
     def make_node(self, x: Any, y: Any, *inputs: Any) -> Apply:
         x = as_tensor_variable(x)
@@ -652,6 +716,20 @@ def _fit_value(x: TensorVariable, indexed: TensorVariable, y: Any, set_: bool) -
     return y
 
 
+def _sum_to_value(g: TensorVariable, y: TensorVariable) -> TensorVariable:
+    """g, shaped like the part of x that y was written into, summed back to y's shape."""
+    lead = g.ndim - y.ndim
+    if lead:
+        g = _T().sum(g, axis=tuple(range(lead)))
+    spread = tuple(d for d, (m, n) in enumerate(zip(y.type.shape, g.type.shape))
+                   if m == 1 and n != 1)
+    return _T().sum(g, axis=spread, keepdims=True) if spread else g
+
+
+def _as_dtype(v: TensorVariable, dtype: str) -> TensorVariable:
+    return v if v.dtype == dtype else _T().cast(v, dtype)
+
+
 def _fits(value: np.ndarray, dtype: str) -> bool:
     if dtype_kind(dtype) != "int":
         return True  # a Python float rounds into any float dtype, as NumPy 2 allows
@@ -688,6 +766,9 @@ class AdvancedIncSubtensor1(AdvancedIncSubtensor):
 
     def _indexing_op(self) -> _IndexOp:
         return AdvancedSubtensor1()
+
+    def _variant(self, set_instead_of_inc: bool) -> _IncOp:
+        return AdvancedIncSubtensor1(set_instead_of_inc=set_instead_of_inc)
 
 
 def _inc_op_for(indexed: Any, set_: bool, verb: str) -> tuple[_IncOp, list[Variable]]:
@@ -775,6 +856,14 @@ class Nonzero(Op):
 
     def perform(self, node: Apply, inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [np.array(np.nonzero(inputs[0]), dtype="int64").reshape(inputs[0].ndim, -1)]
+
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable]:
+        """Positions do not vary with the values: no gradient flows through."""
+        return [disconnected_type()]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[None]:
+        return [None]
 
 
 def nonzero(a: Any, return_matrix: bool = False):
