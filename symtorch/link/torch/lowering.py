@@ -306,8 +306,10 @@ def _update_in_place(ctx: LoweringContext, fgraph: Any, order: Sequence[Apply],
 
 def _lower_constant(ctx: LoweringContext, var: Variable) -> Any:
     data = var.data
-    if isinstance(var.type, TensorType) and data.ndim == 0 and var.type.dtype not in (
-            "complex64", "complex128", "float16", "bfloat16"):
+    # A scalar, or a scalar broadcast to length-1 dimensions, is a Python number in the
+    # program: torch broadcasts it, and `ctx.tensor` builds the tensor where one is needed.
+    if isinstance(var.type, TensorType) and data.size == 1 and all(s == 1 for s in data.shape) \
+            and var.type.dtype not in ("complex64", "complex128", "float16", "bfloat16"):
         ctx.host.add(var)
         return data.item()
     return ctx.constant_tensor(data, var.type, str(var.name or "c"))
