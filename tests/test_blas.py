@@ -8,9 +8,18 @@ from hypothesis import strategies as st
 
 import symtorch.tensor as T
 from symtorch import function
+from symtorch.gradient import verify_grad
 from symtorch.link.torch.blas import einsum_by_broadcast
 from symtorch.tensor.blas import BatchedDot, Dot, Einsum, MatMul, TensorDot, parse_einsum
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, random_value, reference_eval
+from symtorch.tensor.reduction import SumTo
+from symtorch.testing import (
+    MODES,
+    assert_allclose,
+    check_infer_shape,
+    random_value,
+    reference_eval,
+    verify_rop,
+)
 
 DTYPES = ["bool", "int8", "int32", "int64", "float32", "float64", "complex128"]
 
@@ -353,3 +362,145 @@ def test_op_printing():
     assert str(TensorDot((1,), (0,))) == "TensorDot{axes=[[1], [0]]}"
     assert str(Einsum("ij, jk->ik")) == "Einsum{ij,jk->ik}"
     assert str(Dot()) == "Dot" and Dot() == Dot() and MatMul() != Dot()
+
+
+# == gradients and R_ops ======================================================================
+# The gradient of an operand is an einsum of the output gradient with the other operands.
+
+FLOATS = ["float32", "float64"]
+
+
+def _tolerances(dtype):
+    return {"abs_tol": 2e-2, "rel_tol": 2e-2} if dtype == "float32" else {}
+
+
+def _einsum(subscripts):
+    return lambda *xs: T.einsum(subscripts, *xs)
+
+
+# (name, function, operand shapes): every rank combination of dot and matmul, batch axes
+# that broadcast when the function runs (verify_grad's inputs have unknown lengths), and
+# einsums with diagonals, sums over one operand's own label, and length-1 broadcasting.
+PRODUCTS = [
+    ("dot vv", T.dot, [(3,), (3,)]), ("dot mv", T.dot, [(2, 3), (3,)]),
+    ("dot vm", T.dot, [(3,), (3, 2)]), ("dot mm", T.dot, [(2, 3), (3, 2)]),
+    ("dot 3d", T.dot, [(2, 2, 3), (2, 3, 2)]),
+    ("matmul vv", T.matmul, [(3,), (3,)]), ("matmul tv", T.matmul, [(2, 2, 3), (3,)]),
+    ("matmul vt", T.matmul, [(3,), (2, 3, 2)]), ("matmul tm", T.matmul, [(2, 2, 3), (3, 2)]),
+    ("matmul broadcast", T.matmul, [(1, 2, 3), (3, 3, 2)]),
+    ("matmul broadcast 4d", T.matmul, [(2, 1, 2, 3), (3, 3, 1)]),
+    ("tensordot", lambda a, b: T.tensordot(a, b, [[0, 2], [1, 0]]), [(2, 3, 2), (2, 2, 3)]),
+    ("tensordot 0", lambda a, b: T.tensordot(a, b, 0), [(2,), (3,)]),
+    ("batched_dot mv", T.batched_dot, [(3, 2, 4), (3, 4)]),
+    ("batched_dot mm", T.batched_dot, [(3, 2, 4), (3, 4, 2)]),
+    ("batched_tensordot", lambda a, b: T.batched_tensordot(a, b, [[2], [1]]),
+     [(2, 3, 4), (2, 4, 3)]),
+    ("trace", _einsum("ii->"), [(3, 3)]), ("diagonal", _einsum("ii->i"), [(3, 3)]),
+    ("diagonal 3", _einsum("iii->i"), [(2, 2, 2)]), ("partial trace", _einsum("iij,j->i"),
+                                                    [(2, 2, 3), (3,)]),
+    ("sum", _einsum("ij->"), [(2, 3)]), ("outer", _einsum("i,j->ij"), [(2,), (3,)]),
+    ("three operands", _einsum("ij,jk,kl->il"), [(2, 3), (3, 2), (2, 2)]),
+    ("ellipsis", _einsum("...ij,...jk"), [(2, 2, 3), (3, 2)]),
+    ("scalar operand", _einsum(",ij->ij"), [(), (2, 3)]),
+    ("broadcast summed label", _einsum("ij,j->i"), [(2, 3), (1,)]),
+    ("broadcast kept label", _einsum("ij,ij->ij"), [(1, 3), (2, 3)]),
+    ("broadcast both", _einsum("ij,kj->"), [(2, 3), (4, 1)]),
+    ("same operand twice", lambda x: T.einsum("ij,ij->", x, x), [(2, 3)]),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name, fn, shapes", PRODUCTS, ids=[p[0] for p in PRODUCTS])
+def test_product_gradients_match_finite_differences(mode, name, fn, shapes, dtype):
+    vals = [value(dtype, s, i) for i, s in enumerate(shapes)]
+    verify_grad(fn, vals, mode=mode, **_tolerances(dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name, fn, shapes", PRODUCTS, ids=[p[0] for p in PRODUCTS])
+def test_product_rops_match_finite_differences(mode, name, fn, shapes, dtype):
+    vals = [value(dtype, s, i) for i, s in enumerate(shapes)]
+    verify_rop(fn, vals, mode=mode)
+
+
+def test_dot_gradients_are_the_textbook_products(mode):
+    x, w, g = T.dmatrix("x"), T.dmatrix("w"), T.dmatrix("g")
+    gx, gw = T.Lop(T.dot(x, w), [x, w], g)
+    xv, wv, gv = value("float64", (2, 3)), value("float64", (3, 4), 1), value("float64", (2, 4), 2)
+    got = function([x, w, g], [gx, gw], mode=mode)(xv, wv, gv)
+    assert_allclose(got[0], gv @ wv.T)
+    assert_allclose(got[1], xv.T @ gv)
+    assert isinstance(gx.owner.op, Einsum) and gx.type.shape == (None, None)
+
+
+@pytest.mark.parametrize("static", [True, False])
+def test_gradient_of_a_broadcast_batch_operand_sums_over_the_batch(mode, static):
+    a = T.tensor("float64", shape=(1, 2, 3) if static else (None, None, None), name="a")
+    b = T.tensor("float64", shape=(4, 3, 2) if static else (None, None, None), name="b")
+    av, bv, gv = value("float64", (1, 2, 3)), value("float64", (4, 3, 2), 1), \
+        value("float64", (4, 2, 2), 2)
+    ga, gb = T.Lop(T.matmul(a, b), [a, b], T.constant(gv))
+    assert ga.type.shape[0] == 1 if static else isinstance(ga.owner.op, SumTo)
+    got = function([a, b], [ga, gb], mode=mode)(av, bv)
+    assert_allclose(got[0], np.sum(gv @ bv.transpose(0, 2, 1), axis=0, keepdims=True))
+    assert_allclose(got[1], np.broadcast_to(av, (4, 2, 3)).transpose(0, 2, 1) @ gv)
+
+
+def test_second_derivatives_through_dot_and_sum(mode):
+    x, a, v = T.dvector("x"), T.dmatrix("a"), T.dvector("v")
+    cost = T.dot(x, T.dot(a, x))  # x' A x: gradient (A + A') x, Hessian A + A'
+    gx = T.grad(cost, x)
+    hv = T.grad(T.dot(gx, v), x)
+    rop = T.Rop(gx, x, v)
+    xv, av, vv = value("float64", (3,)), value("float64", (3, 3), 1), value("float64", (3,), 2)
+    got = function([x, a, v], [gx, hv, rop], mode=mode)(xv, av, vv)
+    assert_allclose(got[0], (av + av.T) @ xv)
+    assert_allclose(got[1], (av + av.T) @ vv)
+    assert_allclose(got[2], (av + av.T) @ vv)
+    verify_grad(lambda xs, am: T.grad(T.sum(T.dot(am, xs) * T.dot(am, xs)), xs),
+                [xv, av], mode=mode)
+
+
+def test_integer_operands_get_no_gradient(mode):
+    i, f = T.lmatrix("i"), T.dmatrix("f")
+    out = T.dot(i, f)
+    gi, gf = out.owner.op.L_op([i, f], [out], [T.ones_like(out)])
+    assert gi is None and gf.dtype == "float64"
+    zero = T.grad(T.sum(out), i, disconnected_inputs="ignore")
+    iv, fv = np.ones((2, 3), dtype="int64"), value("float64", (3, 2))
+    assert_allclose(function([i, f], zero, mode=mode, on_unused_input="ignore")(iv, fv),
+                    np.zeros((2, 3)))
+    assert_allclose(function([i, f], T.grad(T.sum(out), f), mode=mode)(iv, fv),
+                    iv.T @ np.ones((2, 2)))
+
+
+def test_mixed_precision_gradients_keep_each_operand_dtype(mode):
+    a, b = T.fmatrix("a"), T.dmatrix("b")
+    ga, gb = T.grad(T.sum(T.dot(a, b)), [a, b])
+    assert (ga.dtype, gb.dtype) == ("float32", "float64")
+    got = function([a, b], ga, mode=mode)(np.ones((2, 3), "float32"), np.ones((3, 4)))
+    assert_allclose(got, np.full((2, 3), 4.0, "float32"))
+
+
+@settings(max_examples=15, deadline=None)
+@given(batch_a=st.lists(st.sampled_from([1, 2, 3]), max_size=3),
+       batch_b=st.lists(st.sampled_from([1, 2, 3]), max_size=3),
+       vec_a=st.booleans(), vec_b=st.booleans(), static=st.booleans())
+def test_matmul_gradients_match_torch_autograd_for_any_broadcast(batch_a, batch_b, vec_a,
+                                                                 vec_b, static):
+    n = min(len(batch_a), len(batch_b))
+    for i in range(1, n + 1):
+        if batch_a[-i] != batch_b[-i] and 1 not in (batch_a[-i], batch_b[-i]):
+            batch_b[-i] = 1
+    sa = (3,) if vec_a else tuple(batch_a) + (2, 3)
+    sb = (3,) if vec_b else tuple(batch_b) + (3, 4)
+    a = T.tensor("float64", shape=sa if static else (None,) * len(sa), name="a")
+    b = T.tensor("float64", shape=sb if static else (None,) * len(sb), name="b")
+    av, bv = value("float64", sa, 1), value("float64", sb, 2)
+    out = T.matmul(a, b)
+    gv = value("float64", np.matmul(av, bv).shape, 3)
+    got = function([a, b], T.Lop(out, [a, b], T.constant(gv)))(av, bv)
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (av, bv))
+    torch.matmul(ta, tb).backward(torch.tensor(gv))
+    assert_allclose(got[0], ta.grad.numpy())
+    assert_allclose(got[1], tb.grad.numpy())

@@ -8,8 +8,16 @@ from hypothesis import strategies as st
 import symtorch
 import symtorch.tensor as T
 from symtorch import function
-from symtorch.tensor.reduction import ArgReduce, Reduce
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, random_value, reference_eval
+from symtorch.gradient import DisconnectedInputError, DisconnectedType, verify_grad
+from symtorch.tensor.reduction import ArgReduce, Reduce, SumTo
+from symtorch.testing import (
+    MODES,
+    assert_allclose,
+    check_infer_shape,
+    random_value,
+    reference_eval,
+    verify_rop,
+)
 
 DTYPES = ["bool", "int8", "int32", "int64", "uint8", "float32", "float64", "complex128"]
 AXES = [None, 0, 1, -1, (0, 2), (2, 0), (), (0, 1, 2)]
@@ -371,3 +379,176 @@ def test_reductions_appear_under_theano_names():
                  "std", "logsumexp", "max_and_argmax", "norm"]:
         assert callable(getattr(T, name))
     assert symtorch.tensor.reduction.__all__
+
+
+# == gradients and R_ops ======================================================================
+
+FLOATS = ["float32", "float64"]
+
+
+def _tolerances(dtype):
+    """verify_grad tolerances: float32 finite differences are coarse."""
+    return {"abs_tol": 2e-2, "rel_tol": 2e-2} if dtype == "float32" else {}
+
+
+def distinct(shape, dtype, seed=0):
+    """Values of both signs near 1 in size, no two within a finite-difference step of each
+    other (so max/min have no ties or kinks nearby and products stay moderate)."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    magnitudes = 0.5 + rng.permutation(n) / max(n, 1)
+    return (magnitudes * rng.choice([-1.0, 1.0], n)).reshape(shape).astype(dtype)
+
+
+GRAD_CASES = [((2, 3, 4), None, False), ((2, 3, 4), 1, False), ((2, 3, 4), (0, 2), True),
+              ((2, 3, 4), (), False), ((4,), 0, True), ((), None, False)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("kind", ["sum", "prod", "max", "min"])
+@pytest.mark.parametrize("shape, axis, keepdims", GRAD_CASES)
+def test_reduction_gradients_match_finite_differences(mode, kind, shape, axis, keepdims, dtype):
+    verify_grad(lambda x: getattr(T, kind)(x, axis=axis, keepdims=keepdims),
+                [distinct(shape, dtype)], mode=mode, **_tolerances(dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("kind", ["sum", "prod", "max", "min"])
+@pytest.mark.parametrize("shape, axis, keepdims", GRAD_CASES)
+def test_reduction_rops_match_finite_differences(mode, kind, shape, axis, keepdims, dtype):
+    verify_rop(lambda x: getattr(T, kind)(x, axis=axis, keepdims=keepdims),
+               [distinct(shape, dtype)], mode=mode)
+
+
+def test_sum_gradient_spreads_the_output_gradient_over_the_reduced_axes(mode):
+    x, g = T.dtensor3("x"), T.dvector("g")
+    gx = T.Lop(T.sum(x, axis=(0, 2)), x, g)
+    got = function([x, g], gx, mode=mode)(np.zeros((2, 3, 4)), np.array([1.0, 2.0, 3.0]))
+    assert_allclose(got, np.broadcast_to(np.array([1.0, 2.0, 3.0])[:, None], (2, 3, 4)))
+
+
+PROD_WITH_ZEROS = np.array([[2.0, 0.0, 3.0, 5.0],   # one zero: only it gets a gradient
+                            [0.0, 4.0, 0.0, 1.0],   # two zeros: no gradient anywhere
+                            [1.0, 2.0, 3.0, 4.0]])  # none: prod / x
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_prod_gradient_is_the_product_of_the_others_even_with_zeros(mode, dtype):
+    x = T.tensor(dtype, shape=(None, None), name="x")
+    got = function([x], T.grad(T.sum(T.prod(x, axis=1)), x), mode=mode)(
+        PROD_WITH_ZEROS.astype(dtype))
+    expected = np.array([[0.0, 30.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [24.0, 12.0, 8.0, 6.0]])
+    assert_allclose(got, expected.astype(dtype))
+    # prod is a polynomial, so finite differences are exact enough across the zeros too
+    verify_grad(lambda v: T.prod(v, axis=1), [PROD_WITH_ZEROS.astype(dtype)], mode=mode,
+                **_tolerances(dtype))
+    verify_grad(lambda v: T.prod(v), [PROD_WITH_ZEROS[:1].astype(dtype)], mode=mode,
+                **_tolerances(dtype))
+    verify_rop(lambda v: T.prod(v, axis=1), [PROD_WITH_ZEROS.astype(dtype)], mode=mode)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_second_derivative_of_prod_with_no_zero_and_with_one_zero(mode, dtype):
+    for point in (PROD_WITH_ZEROS[2], PROD_WITH_ZEROS[0]):
+        verify_grad(lambda v: T.grad(T.prod(v), v), [point.astype(dtype)], mode=mode,
+                    **_tolerances(dtype))
+
+
+@pytest.mark.parametrize("kind", ["max", "min"])
+def test_tied_extremes_share_the_gradient_evenly_as_torch(mode, kind):
+    x = T.dmatrix("x")
+    xv = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]) * (1 if kind == "max" else -1)
+    got = function([x], T.grad(T.sum(getattr(T, kind)(x, axis=1)), x), mode=mode)(xv)
+    assert_allclose(got, np.array([[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]))
+    v = T.dmatrix("v")
+    jvp = function([x, v], T.Rop(getattr(T, kind)(x, axis=1), x, v), mode=mode)(
+        xv, np.array([[5.0, 1.0, 2.0], [3.0, 6.0, 9.0]]))
+    assert_allclose(jvp, np.array([1.5, 6.0]))
+
+
+def test_second_derivative_through_sum(mode):
+    x = T.dvector("x")
+    xv = np.array([0.5, -1.0, 2.0])
+    hess_diag = T.grad(T.sum(T.grad(T.sum(x ** 3), x)), x)  # d/dx sum(3 x^2) = 6 x
+    assert_allclose(function([x], hess_diag, mode=mode)(xv), 6 * xv)
+    verify_grad(lambda v: T.grad(T.sum(T.max(v, axis=0) * T.sum(v, axis=0)), v),
+                [distinct((3, 2), "float64")], mode=mode)
+
+
+def test_all_any_and_integer_inputs_have_no_gradient():
+    b, i = T.dmatrix("b"), T.lmatrix("i")
+    for kind in ("all", "any"):
+        out = Reduce(kind, (1,))(b)
+        assert out.owner.op.L_op([b], [out], [T.zeros_like(out, dtype="float64")]) == [None]
+        assert out.owner.op.R_op([b], [b]) == [None]
+    for kind in ("sum", "prod", "max"):
+        out = Reduce(kind, (1,))(i)
+        assert out.owner.op.L_op([i], [out], [T.ones_like(out)]) == [None]
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(T.switch(T.any(b > 0, axis=1), 1.0, 0.0)), b)
+
+
+def test_argmax_and_argmin_are_disconnected(mode):
+    x = T.dmatrix("x")
+    for fn in (T.argmax, T.argmin):
+        out = fn(x, axis=1)
+        (g,) = out.owner.op.L_op([x], [out], [T.zeros_like(out, dtype="float64")])
+        assert isinstance(g.type, DisconnectedType)
+        assert out.owner.op.R_op([x], [x]) == [None]
+    # max_and_argmax: only the max carries a gradient
+    top, where = T.max_and_argmax(x, axis=1)
+    cost = T.sum(top) + T.sum(T.cast(where, "float64"))
+    got = function([x], T.grad(cost, x), mode=mode)(np.array([[1.0, 4.0], [3.0, 2.0]]))
+    assert_allclose(got, np.array([[0.0, 1.0], [1.0, 0.0]]))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn", [
+    lambda x: T.mean(x, axis=1), lambda x: T.var(x, axis=0, ddof=1), lambda x: T.std(x),
+    lambda x: T.logsumexp(x, axis=1, keepdims=True), lambda x: T.norm(x, 2, axis=0)])
+def test_graphs_of_reductions_differentiate_through_them(mode, fn, dtype):
+    verify_grad(fn, [distinct((3, 4), dtype)], mode=mode, **_tolerances(dtype))
+
+
+# -- sum_to: the reverse of broadcasting -------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [(1, 3), (2, 1), (1, 1), (2, 3)])
+def test_sum_to_sums_where_the_target_length_is_one(mode, target):
+    x = T.dmatrix("x")
+    xv = np.arange(6.0).reshape(2, 3)
+    out = T.sum_to(x, target)
+    expected = np.sum(xv, axis=tuple(d for d in range(2) if target[d] == 1), keepdims=True) \
+        if 1 in target else xv
+    assert_allclose(function([x], out, mode=mode)(xv), expected)
+    assert_allclose(reference_eval([out], {x: xv})[0], expected)
+    assert out.type.shape == target
+    check_infer_shape([x], [out], [xv], mode=mode)
+
+
+def test_sum_to_lengths_known_only_when_run(mode):
+    x, like = T.dtensor3("x"), T.dtensor3("like")
+    out = T.sum_to(x, like)
+    assert isinstance(out.owner.op, SumTo) and out.type.shape == (None, None, None)
+    f = function([x, like], out, mode=mode)
+    xv = np.arange(24.0).reshape(2, 3, 4)
+    assert_allclose(f(xv, np.zeros((1, 3, 1))), xv.sum(axis=(0, 2), keepdims=True))
+    assert_allclose(f(xv, np.zeros((2, 3, 4))), xv)
+    with pytest.raises(ValueError, match="summed to shape"):
+        f(xv, np.zeros((2, 2, 4)))
+    check_infer_shape([x, like], [out], [xv, np.zeros((1, 3, 4))], mode=mode)
+
+
+def test_sum_to_gradient_and_rop(mode):
+    verify_grad(lambda x: T.sum_to(x, (1, 3)), [distinct((2, 3), "float64")], mode=mode)
+    verify_rop(lambda x: T.sum_to(x, (2, 1)), [distinct((2, 3), "float64")], mode=mode)
+
+
+def test_sum_to_bad_targets_are_errors_naming_the_variable():
+    x = T.tensor("float64", shape=(2, 3), name="my_x")
+    with pytest.raises(ValueError, match="my_x"):
+        T.sum_to(x, (2, 2))
+    with pytest.raises(TypeError, match="my_x"):
+        T.sum_to(x, (3,))
+    with pytest.raises(TypeError, match="dimensions"):
+        T.sum_to(x, T.dvector("v"))

@@ -7,9 +7,17 @@ from hypothesis import strategies as st
 
 import symtorch.tensor as T
 from symtorch import function
+from symtorch.gradient import DisconnectedInputError, DisconnectedType, verify_grad
 from symtorch.tensor.extra_ops import BinCount, CumOp, DiffOp
 from symtorch.tensor.sort import ArgSort, Sort
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, random_value, reference_eval
+from symtorch.testing import (
+    MODES,
+    assert_allclose,
+    check_infer_shape,
+    random_value,
+    reference_eval,
+    verify_rop,
+)
 
 DTYPES = ["bool", "int8", "int32", "int64", "uint8", "float32", "float64"]
 
@@ -191,3 +199,139 @@ def test_op_printing_and_identity():
     assert Sort(0) != ArgSort(0) and Sort(0) == Sort(0)
     assert str(CumOp(1, "add")) == "Cumsum{axis=1}" and str(CumOp(None, "mul")) == "Cumprod{axis=None}"
     assert DiffOp(1, 0) == DiffOp(1, 0) and BinCount(2) != BinCount(3)
+
+
+# == gradients and R_ops ======================================================================
+
+FLOATS = ["float32", "float64"]
+
+
+def _tolerances(dtype):
+    return {"abs_tol": 2e-2, "rel_tol": 2e-2} if dtype == "float32" else {}
+
+
+def distinct(shape, dtype, seed=0):
+    """Values of both signs near 1 in size, no two within a finite-difference step of each
+    other (sorting has no ties nearby) and none near 0."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    magnitudes = 0.5 + rng.permutation(n) / max(n, 1)
+    return (magnitudes * rng.choice([-1.0, 1.0], n)).reshape(shape).astype(dtype)
+
+
+AXIS_CASES = [((5,), -1), ((3, 4), 0), ((3, 4), 1), ((2, 3, 2), 1), ((3, 4), None), ((), None)]
+
+
+# -- sort, argsort -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, axis", [c for c in AXIS_CASES if c[0] != () or c[1] is None])
+def test_sort_gradient_and_rop_match_finite_differences(mode, shape, axis, dtype):
+    x = distinct(shape, dtype)
+    verify_grad(lambda v: T.sort(v, axis=axis), [x], mode=mode, **_tolerances(dtype))
+    verify_rop(lambda v: T.sort(v, axis=axis), [x], mode=mode)
+
+
+def test_sort_gradient_goes_back_to_where_each_element_came_from(mode):
+    x, g = T.dvector("x"), T.dvector("g")
+    got = function([x, g], T.Lop(T.sort(x), x, g), mode=mode)(
+        np.array([3.0, 1.0, 2.0]), np.array([10.0, 20.0, 30.0]))
+    assert_allclose(got, np.array([30.0, 10.0, 20.0]))
+
+
+def test_argsort_is_disconnected():
+    x = T.dmatrix("x")
+    out = T.argsort(x)
+    (g,) = out.owner.op.L_op([x], [out], [T.zeros_like(out, dtype="float64")])
+    assert isinstance(g.type, DisconnectedType) and out.owner.op.R_op([x], [x]) == [None]
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(T.cast(T.argsort(x), "float64")), x)
+
+
+# -- cumsum, cumprod ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn", [T.cumsum, T.cumprod])
+@pytest.mark.parametrize("shape, axis", AXIS_CASES)
+def test_cumulative_gradients_and_rops_match_finite_differences(mode, fn, shape, axis, dtype):
+    x = distinct(shape, dtype)
+    verify_grad(lambda v: fn(v, axis=axis), [x], mode=mode, **_tolerances(dtype))
+    verify_rop(lambda v: fn(v, axis=axis), [x], mode=mode)
+
+
+CUMPROD_ZEROS = np.array([[2.0, 0.0, 3.0, 0.0, 5.0],   # the first zero gets a gradient, later
+                          [0.0, 4.0, 0.5, 1.5, 2.0],   # elements none, earlier ones prod / x
+                          [1.0, 2.0, 3.0, 4.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("axis", [1, None])
+def test_cumprod_gradient_and_rop_are_exact_where_x_has_zeros(mode, axis, dtype):
+    x = CUMPROD_ZEROS.astype(dtype)  # cumprod is polynomial: finite differences still hold
+    verify_grad(lambda v: T.cumprod(v, axis=axis), [x], mode=mode, **_tolerances(dtype))
+    verify_rop(lambda v: T.cumprod(v, axis=axis), [x], mode=mode)
+    v = T.tensor(dtype, shape=(None, None), name="v")
+    got = function([v], T.grad(T.sum(T.cumprod(v, axis=1)), v), mode=mode)(x)
+    # row 0: d/dx0 = 1 + x1 + ... = 1 (later products hold x1 = 0); d/dx1 = x0 (1 + x2) = 8
+    assert_allclose(got[0], np.array([1.0, 8.0, 0.0, 0.0, 0.0], dtype))
+    assert np.isfinite(got).all()
+
+
+def test_second_derivative_of_cumprod(mode):
+    verify_grad(lambda v: T.grad(T.sum(T.cumprod(v)), v), [distinct((4,), "float64")],
+                mode=mode)
+
+
+def test_cumsum_gradient_is_the_reversed_cumsum(mode):
+    x, g = T.dvector("x"), T.dvector("g")
+    got = function([x, g], T.Lop(T.cumsum(x), x, g), mode=mode)(np.zeros(3),
+                                                               np.array([1.0, 2.0, 3.0]))
+    assert_allclose(got, np.array([6.0, 5.0, 3.0]))
+
+
+# -- diff ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, n, axis", [((5,), 1, 0), ((5,), 3, 0), ((3, 4), 2, 1),
+                                            ((3, 4), 1, 0), ((2,), 3, 0), ((4, 2), 2, -1)])
+def test_diff_gradient_and_rop_match_finite_differences(mode, shape, n, axis, dtype):
+    x = distinct(shape, dtype)
+    verify_grad(lambda v: T.diff(v, n=n, axis=axis), [x], mode=mode, **_tolerances(dtype))
+    verify_rop(lambda v: T.diff(v, n=n, axis=axis), [x], mode=mode)
+
+
+def test_diff_gradient_of_a_static_length_is_the_transpose(mode):
+    x, g = T.tensor("float64", shape=(4,), name="x"), T.dvector("g")
+    got = function([g], T.Lop(T.diff(x, 2), x, g), mode=mode)(np.array([1.0, 10.0]))
+    matrix = np.diff(np.eye(4), 2, axis=0)  # rows: the second differences of each e_i
+    assert_allclose(got, matrix.T @ np.array([1.0, 10.0]))
+
+
+# -- bincount ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_bincount_weights_get_the_gradient_of_their_bin(mode, dtype):
+    values = T.constant(np.array([0, 3, 3, 1, 6]))
+    w = distinct((5,), dtype)
+    eps = 1e-3 if dtype == "float32" else None  # steps on float32 weights; the result is float64
+    verify_grad(lambda v: T.bincount(values, v, minlength=8), [w], mode=mode, eps=eps)
+    verify_rop(lambda v: T.bincount(values, v), [w], mode=mode, eps=eps,
+               rtol=1e-3 if eps else None, atol=1e-3 if eps else None)
+    x, wv, g = T.lvector("x"), T.tensor(dtype, shape=(None,), name="w"), T.dvector("g")
+    got = function([x, g], T.Lop(T.bincount(x, wv), wv, g), mode=mode)(
+        np.array([2, 0, 2]), np.array([1.0, 2.0, 3.0]))
+    assert_allclose(got, np.array([3.0, 1.0, 3.0], dtype))
+
+
+def test_bincount_values_are_disconnected():
+    x, w = T.lvector("x"), T.dvector("w")
+    out = T.bincount(x, w)
+    gx, gw = out.owner.op.L_op([x, w], [out], [T.ones_like(out)])
+    assert isinstance(gx.type, DisconnectedType) and gw.ndim == 1
+    counts = T.bincount(x)
+    assert isinstance(counts.owner.op.L_op([x], [counts], [T.ones_like(counts)])[0].type,
+                      DisconnectedType)

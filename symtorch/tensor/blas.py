@@ -4,7 +4,9 @@ Every product op is a `Contraction`: for the ranks of its inputs it names each i
 dimension with a label, as einsum does, and lists the labels its output keeps; the
 others are summed over. Types, static shapes, shape inference and the torch fallback
 follow from the labels once, here and in link/torch/blas.py; each op adds its NumPy
-reference and its torch call.
+reference and its torch call. So do the derivatives: the gradient of an operand is the
+einsum of the output gradient with the other operands that gives back the operand's
+labels, and the R_op is the product rule, one term per operand.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ..graph.basic import Apply, Op
+from ..graph.basic import Apply, Op, Variable
 from .basic import as_tensor_variable
 from .elemwise import DimShuffle
-from .math import eq, mul, switch
-from .reduction import normalize_axis
+from .math import add, eq, mul, switch
+from .reduction import normalize_axis, sum_to
 from .scalar import common_dtype
-from .type import TensorType, numpy_dtype
+from .type import TensorType, discrete_dtypes, numpy_dtype
 from .variable import TensorVariable
 
 __all__ = ["Contraction", "Dot", "MatMul", "TensorDot", "BatchedDot", "Einsum", "dot", "matmul",
@@ -107,6 +109,87 @@ class Contraction(Op):
 
     def _result(self, node: Apply, value: Any) -> list[np.ndarray]:
         return [np.asarray(value).astype(numpy_dtype(node.outputs[0].dtype), copy=False)]
+
+    # -- derivatives, from the labels ----------------------------------------------------
+
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable | None]:
+        """Each float operand's gradient: `operand_gradient` (integer operands get none)."""
+        in_labels, out_labels = self.labels([x.ndim for x in inputs])
+        return [None if x.dtype in discrete_dtypes else
+                operand_gradient(self, inputs, in_labels, out_labels, output_grads[0], k)
+                for k, x in enumerate(inputs)]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[Variable | None]:
+        """The product rule: the sum over operands of the product with that operand
+        replaced by its tangent."""
+        terms = [self(*inputs[:k], v, *inputs[k + 1:]) for k, v in enumerate(eval_points)
+                 if v is not None and inputs[k].dtype not in discrete_dtypes]
+        return [_fold(add, terms) if terms else None]
+
+
+def operand_gradient(op: Contraction, inputs: Sequence[TensorVariable],
+                     in_labels: Sequence[Sequence[str]], out_labels: Sequence[str],
+                     g: TensorVariable, k: int) -> TensorVariable:
+    """The gradient of operand `k` of a contraction whose output gradient is `g`.
+
+    It is the einsum of `g` (labelled as the output) and the other operands that keeps
+    operand k's labels, with three corrections, each a small extra operand or a step:
+    a label repeated in operand k (a diagonal) gets a fresh label tied to the first by
+    an identity matrix; a label found only in operand k (summed away) gets a vector of
+    ones, spreading the gradient over it; a dimension of operand k that broadcast
+    against longer ones is summed back, statically (length 1 in its type: the label is
+    summed in the einsum, then put back) or when the function runs (`sum_to`).
+    """
+    from .construction import eye, ones
+    from .shape import dim_length
+    x, labels = inputs[k], list(in_labels[k])
+    others = [(inputs[j], list(in_labels[j])) for j in range(len(inputs)) if j != k]
+    operands = [(g, list(out_labels)), *others]
+    elsewhere = set(out_labels).union(*(set(ls) for _, ls in others))
+    target, extras, dropped, runtime_broadcast = [], [], [], False
+    for d, c in enumerate(labels):
+        n = x.type.shape[d]
+        if n == 1:
+            dropped.append(d)
+            continue
+        length = dim_length(x, d)
+        if c in target:
+            fresh = f"{c}#{d}"
+            extras.append((eye(length, dtype=g.dtype), [c, fresh]))
+            target.append(fresh)
+            continue
+        target.append(c)
+        if not op.broadcasts(c):
+            if c not in elsewhere:
+                extras.append((ones((length,), dtype=g.dtype), [c]))
+            continue
+        # A broadcasting label: its length elsewhere may be 1 (or x's may be).
+        if c not in out_labels and not any(
+                n is not None and v.type.shape[e] == n for v, ls in others
+                for e, c2 in enumerate(ls) if c2 == c):
+            extras.append((ones((length,), dtype=g.dtype), [c]))
+        runtime_broadcast |= n is None and c in elsewhere
+    gx = _einsum_of(operands + extras, target)
+    if dropped:
+        kept = iter(range(gx.ndim))
+        gx = DimShuffle(gx.ndim, ["x" if d in dropped else next(kept)
+                                  for d in range(x.ndim)])(gx)
+    if runtime_broadcast:
+        gx = sum_to(gx, [dim_length(x, d) for d in range(x.ndim)])
+    return gx
+
+
+def _einsum_of(operands: Sequence[tuple[TensorVariable, list[str]]],
+               out_labels: Sequence[str]) -> TensorVariable:
+    """An Einsum node for operands named by labels of any spelling (letters assigned here)."""
+    letters: dict[str, str] = {}
+    for _, labels in operands:
+        for c in labels:
+            letters.setdefault(c, string.ascii_letters[len(letters)])
+    terms = ",".join("".join(letters[c] for c in labels) for _, labels in operands)
+    out = "".join(letters[c] for c in out_labels)
+    return Einsum(f"{terms}->{out}")(*[v for v, _ in operands])
 
 
 def _shape_str(x: TensorVariable) -> str:

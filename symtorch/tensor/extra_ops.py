@@ -2,6 +2,8 @@
 
 Part of the tensor op library (Theano's extra_ops); torch rules in
 link/torch/extra_ops.py. (squeeze and repeat, also Theano extra_ops, are in shape.py.)
+cumsum and diff are linear, so their gradients are their transposes; cumprod's is
+written to stay finite where x has zeros; bincount's weights get the gradient of their bin.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from ..graph.basic import Apply, Op
+from ..gradient import disconnected_type
+from ..graph.basic import Apply, Op, Variable
 from .basic import as_tensor_variable
-from .math import maximum
+from .math import and_, cast, eq, maximum, neg, switch
 from .reduction import normalize_axis
+from .reduction import sum as sum_
 from .type import TensorType, complex_dtypes, discrete_dtypes
 from .variable import TensorVariable
 
@@ -56,6 +60,62 @@ class CumOp(Op):
         fn = np.cumsum if self.mode == "add" else np.cumprod
         dtype = node.outputs[0].type.numpy_dtype
         return [fn(np.asarray(inputs[0]), axis=self.axis, dtype=dtype)]
+
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable | None]:
+        """cumsum: the gradient summed from the end (a reversed cumsum). cumprod: for
+        x without zeros, reversed_cumsum(g * out) / x; where x has zeros, each element
+        before the first zero gets that formula, the first zero gets the reversed cumsum
+        of g times the running product that skips it, and later elements get 0 (their
+        every product holds the first zero), so the gradient stays finite and exact."""
+        (x,), (out,), (g,) = inputs, outputs, output_grads
+        if x.dtype in discrete_dtypes:
+            return [None]
+        flat, axis = (x.flatten(), 0) if self.axis is None else (x, self.axis)
+        if self.mode == "add":
+            gx = _reversed_cumsum(g, axis)
+        else:
+            before, first, safe, skipping_first = _zeros_along(flat, axis)
+            gx = switch(before, _reversed_cumsum(g * out, axis) / safe,
+                        switch(first, _reversed_cumsum(g * skipping_first, axis), 0))
+        if self.axis is None:
+            from .shape import reshape, shape
+            gx = reshape(gx, shape(x))
+        return [gx]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[Variable | None]:
+        """cumsum: the cumsum of the tangent. cumprod: out * cumsum(v / x) before the
+        first zero of x, and from it on v at that zero times the product skipping it."""
+        (x,), (v,) = inputs, eval_points
+        if v is None or x.dtype in discrete_dtypes:
+            return [None]
+        if self.mode == "add":
+            return [self(v)]
+        flat, axis = (x.flatten(), 0) if self.axis is None else (x, self.axis)
+        v = v.flatten() if self.axis is None else v
+        before, first, safe, skipping_first = _zeros_along(flat, axis)
+        at_first = sum_(switch(first, v, 0), axis, keepdims=True)
+        return [switch(before, self(x) * CumOp(axis, "add")(v / safe), at_first * skipping_first)]
+
+
+def _reversed_cumsum(g: TensorVariable, axis: int) -> TensorVariable:
+    """The sums of g from each position to the end along `axis`."""
+    flip = (slice(None),) * axis + (slice(None, None, -1),)
+    return CumOp(axis, "add")(g[flip])[flip]
+
+
+def _zeros_along(x: TensorVariable, axis: int) -> tuple:
+    """For cumprod's derivatives: where x comes before its first zero along `axis` (all
+    of it when there is none), where that first zero is, x with 1 in place of its
+    positions from the first zero on (safe to divide by), and the running product of x
+    with its first zero taken as 1."""
+    zero = eq(x, 0)
+    zeros_so_far = CumOp(axis, "add")(zero)
+    before = eq(zeros_so_far, 0)
+    first = and_(zero, eq(zeros_so_far, 1))
+    safe = switch(before, x, 1)
+    skipping_first = CumOp(axis, "mul")(switch(first, 1, x))
+    return before, first, safe, skipping_first
 
 
 def _cum(mode: str, x: Any, axis: Any) -> TensorVariable:
@@ -103,6 +163,31 @@ class DiffOp(Op):
 
     def perform(self, node: Apply, inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [np.diff(np.asarray(inputs[0]), n=self.n, axis=self.axis)]
+
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable | None]:
+        """The transpose of the n-th difference: (-1)^n diff(g padded with n zeros on
+        each side, n), cut to x's length (it is longer when x had fewer than n elements)."""
+        (x,), (g,) = inputs, output_grads
+        if x.dtype in discrete_dtypes:
+            return [None]
+        from .construction import zeros
+        from .join import concatenate
+        from .shape import dim_length
+        axis = self.axis % x.ndim
+        pad = zeros([self.n if d == axis else dim_length(g, d) for d in range(g.ndim)],
+                    dtype=g.dtype)
+        gx = DiffOp(self.n, axis)(concatenate([pad, g, pad], axis=axis))
+        gx = neg(gx) if self.n % 2 else gx
+        length = x.type.shape[axis]
+        if length is None or length < self.n:
+            gx = gx[(slice(None),) * axis + (slice(0, dim_length(x, axis)),)]
+        return [gx]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[Variable | None]:
+        """Linear: the difference of the tangent."""
+        (x,), (v,) = inputs, eval_points
+        return [None if v is None or x.dtype in discrete_dtypes else self(v)]
 
 
 def diff(x: Any, n: int = 1, axis: int = -1) -> TensorVariable:
@@ -153,6 +238,24 @@ class BinCount(Op):
         weights = None if len(inputs) == 1 else np.asarray(inputs[1], dtype=np.float64)
         out = np.bincount(np.asarray(inputs[0]), weights=weights, minlength=self.minlength)
         return [out.astype(node.outputs[0].type.numpy_dtype)]
+
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable | None]:
+        """Each weight gets the gradient of the bin its value counts in, g[x]; the
+        values (integers) are disconnected."""
+        x, *weights = inputs
+        if not weights:
+            return [disconnected_type()]
+        index = cast(x, "int64") if x.dtype == "bool" else x
+        return [disconnected_type(),
+                None if weights[0].dtype in discrete_dtypes else output_grads[0][index]]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[Variable | None]:
+        """Linear in the weights: the bincount of their tangent."""
+        x, *weights = inputs
+        if not weights or eval_points[1] is None or weights[0].dtype in discrete_dtypes:
+            return [None]
+        return [self(x, eval_points[1])]
 
 
 def bincount(x: Any, weights: Any = None, minlength: int | None = None,

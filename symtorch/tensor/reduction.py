@@ -1,8 +1,9 @@
 """Reductions: one `Reduce` op over a table of kinds (sum prod max min all any), `ArgReduce`
-(argmax, argmin), and the graphs made of them (mean, var, std, logsumexp, norm).
+(argmax, argmin), `SumTo` (the reverse of broadcasting, for gradients), and the graphs made
+of them (mean, var, std, logsumexp, norm).
 
 Part of the tensor op library, like `elemwise.py`: a kind is a row, everything shared by the
-rows (axes, shapes, keepdims) is written once. Torch rules: link/torch/reduction.py.
+rows (axes, shapes, keepdims, derivatives) is written once. Torch rules: link/torch/reduction.py.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from typing import Any
 
 import numpy as np
 
+from ..gradient import disconnected_type
 from ..graph.basic import Apply, Op, Variable
 from .basic import as_tensor_variable, constant
 from .elemwise import DimShuffle
-from .math import abs_, cast, exp, isinf, log, neq, sqr, sqrt, switch
+from .math import abs_, cast, eq, exp, isinf, log, neq, sqr, sqrt, switch
 from .scalar import dtype_kind, promote, real_dtype
 from .type import TensorType, complex_dtypes, discrete_dtypes, dtype_name, numpy_dtype
 from .variable import TensorConstant, TensorVariable
 
-__all__ = ["Reduce", "ArgReduce", "sum", "prod", "max", "min", "all", "any", "argmax", "argmin",
-           "max_and_argmax", "mean", "var", "std", "logsumexp", "norm"]
+__all__ = ["Reduce", "ArgReduce", "SumTo", "sum_to", "sum", "prod", "max", "min", "all", "any",
+           "argmax", "argmin", "max_and_argmax", "mean", "var", "std", "logsumexp", "norm"]
 
 # -- axes ----------------------------------------------------------------------------------
 
@@ -106,25 +108,57 @@ def _to_bool(dtype: str) -> str:
     return "bool"
 
 
+def _extreme_partials(x: TensorVariable, out: TensorVariable, axes: tuple[int, ...]):
+    """max and min: 1/k at each of the k positions equal to the extreme, 0 elsewhere: tied
+    extremes share the gradient evenly, as torch's amax/amin (a NaN extreme gives NaN)."""
+    hit = cast(eq(x, out), x.dtype)
+    return hit / sum(hit, axes, keepdims=True)
+
+
+def _prod_partials(x: TensorVariable, out: TensorVariable, axes: tuple[int, ...]):
+    """prod: the product of the other elements, without dividing by zero. With P the
+    product of the nonzero elements and Z that of the zero ones (1 when there are none):
+    at a nonzero x_i, P / x_i * Z (prod / x without zeros, else 0); at a zero, P if it is
+    the only one, else 0. Z is kept as a product (not the number 0) so that the second
+    derivatives are exact too, except between two zeros when there are two or more."""
+    zero = eq(x, 0)
+    nonzero = switch(zero, constant(1, dtype=x.dtype), x)
+    rest = prod(nonzero, axes, keepdims=True)
+    zeros = prod(switch(zero, x, 1), axes, keepdims=True)
+    alone = eq(sum(zero, axes, keepdims=True), 1)
+    return switch(zero, switch(alone, rest, 0), rest / nonzero * zeros)
+
+
+Partials = Callable[[TensorVariable, TensorVariable, tuple[int, ...]], TensorVariable]
+
+
 @dataclass(frozen=True)
 class ReduceKind:
-    """One reduction: its NumPy reference and the dtype of its result."""
+    """One reduction: its NumPy reference, the dtype of its result, and d out / d x.
+
+    `partials(x, out, axes)` gives d out / d x shaped like x (`out` with the reduced axes
+    kept, of length 1); the number 1 means the gradient passes through (sum); None means
+    there is none (all, any: boolean results).
+    """
 
     name: str
     numpy: Callable[[np.ndarray, tuple[int, ...], np.dtype], np.ndarray]
     dtype_rule: Callable[[str], str]
     python: Callable  # the plain-Python form, for shape arithmetic (prod of a shape)
+    partials: Partials | int | None
 
 
 REDUCTIONS: dict[str, ReduceKind] = {k.name: k for k in [
     ReduceKind("sum", lambda x, axes, dt: np.sum(x, axis=axes, dtype=dt), _accumulating,
-               builtins.sum),
+               builtins.sum, 1),
     ReduceKind("prod", lambda x, axes, dt: np.prod(x, axis=axes, dtype=dt), _accumulating,
-               lambda v: _fold(operator.mul, v, 1)),
-    ReduceKind("max", lambda x, axes, dt: np.max(x, axis=axes), _ordered, builtins.max),
-    ReduceKind("min", lambda x, axes, dt: np.min(x, axis=axes), _ordered, builtins.min),
-    ReduceKind("all", lambda x, axes, dt: np.all(x, axis=axes), _to_bool, builtins.all),
-    ReduceKind("any", lambda x, axes, dt: np.any(x, axis=axes), _to_bool, builtins.any),
+               lambda v: _fold(operator.mul, v, 1), _prod_partials),
+    ReduceKind("max", lambda x, axes, dt: np.max(x, axis=axes), _ordered, builtins.max,
+               _extreme_partials),
+    ReduceKind("min", lambda x, axes, dt: np.min(x, axis=axes), _ordered, builtins.min,
+               _extreme_partials),
+    ReduceKind("all", lambda x, axes, dt: np.all(x, axis=axes), _to_bool, builtins.all, None),
+    ReduceKind("any", lambda x, axes, dt: np.any(x, axis=axes), _to_bool, builtins.any, None),
 ]}
 
 
@@ -173,6 +207,39 @@ class Reduce(Op):
                                           out_dtype)
         return [np.asarray(out).astype(out_dtype, copy=False)]
 
+    def L_op(self, inputs: list[Variable], outputs: list[Variable],
+             output_grads: list[Variable]) -> list[Variable | None]:
+        """dx = the output gradient spread back over the reduced axes, times the kind's
+        partials (see `ReduceKind`). Integer and boolean inputs get none."""
+        (x,), (out,), (g,) = inputs, outputs, output_grads
+        partials = REDUCTIONS[self.kind].partials
+        if partials is None or x.dtype in discrete_dtypes:
+            return [None]
+        axes = self.axes(x.ndim)
+        g = keep_reduced_dims(g, axes, x.ndim)
+        if partials == 1:
+            return [_spread(g, x) if axes else g]
+        return [g * partials(x, keep_reduced_dims(out, axes, x.ndim), axes)]
+
+    def R_op(self, inputs: list[Variable], eval_points: list[Variable | None]) -> list[Variable | None]:
+        """sum is linear (the sum of the tangent); the others sum partials * tangent."""
+        (x,), (v,) = inputs, eval_points
+        partials = REDUCTIONS[self.kind].partials
+        if v is None or partials is None or x.dtype in discrete_dtypes:
+            return [None]
+        if partials == 1:
+            return [self(v)]
+        axes = self.axes(x.ndim)
+        out = keep_reduced_dims(self(x), axes, x.ndim)
+        return [Reduce("sum", self.axis)(partials(x, out, axes) * v)]
+
+
+def _spread(g: TensorVariable, x: TensorVariable) -> TensorVariable:
+    """g (x's rank, length 1 on reduced axes) broadcast to x's shape, as a new array."""
+    from .construction import alloc
+    from .shape import dim_length
+    return alloc(g, *[dim_length(x, i) for i in range(x.ndim)])
+
 
 class ArgReduce(Op):
     """argmax or argmin (`kind` 'max' or 'min') over `axis`, a tuple of ints (None for all).
@@ -216,6 +283,81 @@ class ArgReduce(Op):
         x = np.transpose(x, kept + list(axes)).reshape([x.shape[i] for i in kept] + [-1])
         fn = np.argmax if self.kind == "max" else np.argmin
         return [fn(x, axis=-1).astype(np.int64)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        """An index does not vary smoothly with x: disconnected."""
+        return [disconnected_type()]
+
+    def R_op(self, inputs, eval_points):
+        return [None]
+
+
+class SumTo(Op):
+    """SumTo()(x, *lengths): x summed over each dimension whose target length is 1 where
+    x's is not, keeping it (of length 1): the reverse of broadcasting an array of those
+    lengths to x's shape, as torch's `sum_to_size`. Gradients use it to send a gradient
+    back to an operand that was broadcast when the function ran. Every target length
+    must be 1 or x's length; this is checked when the graph is built where the lengths
+    are known, else when it runs.
+    """
+
+    def make_node(self, x: Any, *lengths: Any) -> Apply:
+        from .shape import as_length, static_value
+        x = as_tensor_variable(x)
+        lengths = [as_length(n, "sum_to") for n in lengths]
+        if len(lengths) != x.ndim:
+            raise TypeError(f"sum_to: {x.describe()} has {x.ndim} dimensions but {len(lengths)} "
+                            f"target lengths were given")
+        shape = []
+        for d, (n, m) in enumerate(zip(lengths, x.type.shape)):
+            k = static_value(n)
+            if k is not None and m is not None and k not in (1, m):
+                raise ValueError(f"sum_to: dimension {d} of {x.describe()} has length {m}; it "
+                                 f"cannot be summed to length {k} (only to 1 or {m})")
+            shape.append(k if k is not None else 1 if m == 1 else None)
+        return Apply(self, [x, *lengths], [TensorType(x.dtype, shape).make_variable()])
+
+    def infer_shape(self, node: Apply, input_shapes: list[tuple]) -> list[tuple]:
+        return [tuple(node.inputs[1:])]
+
+    def perform(self, node: Apply, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        x, *lengths = inputs
+        return [sum_to_lengths(np.asarray(x), [int(n) for n in lengths])]
+
+    def L_op(self, inputs, outputs, output_grads):
+        """Broadcasting back: the gradient spread over x's shape; lengths are disconnected."""
+        x, *lengths = inputs
+        return [_spread(output_grads[0], x), *(disconnected_type() for _ in lengths)]
+
+    def R_op(self, inputs, eval_points):
+        x, *lengths = inputs
+        return [None if eval_points[0] is None else self(eval_points[0], *lengths)]
+
+
+def sum_to_lengths(x: np.ndarray, lengths: list[int]) -> np.ndarray:
+    """NumPy reference of SumTo: sum (keeping dims) where the target length is 1."""
+    axes = tuple(d for d, (n, m) in enumerate(zip(lengths, x.shape)) if n == 1 and m != 1)
+    out = np.sum(x, axis=axes, keepdims=True, dtype=x.dtype) if axes else x.copy()
+    if tuple(out.shape) != tuple(lengths):
+        raise ValueError(f"sum_to: an array of shape {x.shape} cannot be summed to shape "
+                         f"{tuple(lengths)}")
+    return out
+
+
+def sum_to(x: Any, like: Any) -> TensorVariable:
+    """x summed back to the shape of `like` (a variable of x's rank, or a sequence of
+    lengths): the transpose of broadcasting `like` to x's shape."""
+    x = as_tensor_variable(x)
+    if isinstance(like, Variable):
+        from .shape import dim_length
+        like = as_tensor_variable(like)
+        if like.ndim != x.ndim:
+            raise TypeError(f"sum_to: {like.describe()} has {like.ndim} dimensions; "
+                            f"{x.describe()} has {x.ndim}")
+        if like.type.shape == x.type.shape and None not in x.type.shape:
+            return x
+        like = [dim_length(like, i) for i in range(like.ndim)]
+    return SumTo()(x, *like)
 
 
 # -- the functions -------------------------------------------------------------------------

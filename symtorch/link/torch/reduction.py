@@ -1,4 +1,4 @@
-"""Torch rules for Reduce and ArgReduce (mirrors tensor/reduction.py).
+"""Torch rules for Reduce, ArgReduce and SumTo (mirrors tensor/reduction.py).
 
 One rule serves every kind of the table: `_TORCH` holds each kind's torch call. A
 reduction of a host value (the product of a shape, for `x.size`) stays on the host.
@@ -15,10 +15,10 @@ import torch
 import torch.fx
 
 from ...graph.basic import Apply
-from ...tensor.reduction import REDUCTIONS, ArgReduce, Reduce
+from ...tensor.reduction import REDUCTIONS, ArgReduce, Reduce, SumTo
 from ...tensor.scalar import dtype_kind
 from ...tensor.type import torch_dtype
-from .lowering import LoweringContext, as_int_tuple, lower
+from .lowering import LoweringContext, as_int, as_int_tuple, lower
 
 
 def _flatten_axes(x: torch.Tensor, axes: tuple[int, ...], ndim: int) -> torch.Tensor:
@@ -106,3 +106,19 @@ def _arg_reduce(ctx: LoweringContext, node: Apply, x):
         return fn(x, dim=axes[0])
     return fn(_flatten_axes(x, axes, inp.ndim), dim=-1)
 
+
+
+def sum_to_size(x: torch.Tensor, shape: tuple) -> torch.Tensor:
+    """torch's sum_to_size, with the error NumPy's reference gives; always a new tensor."""
+    if len(shape) != x.ndim or any(n not in (1, m) for n, m in zip(shape, x.shape)):
+        raise ValueError(f"sum_to: an array of shape {tuple(x.shape)} cannot be summed to shape "
+                         f"{tuple(shape)}")
+    out = x.sum_to_size(shape)
+    return out.clone() if out is x else out
+
+
+@lower(SumTo)
+def _sum_to(ctx: LoweringContext, node: Apply, x, *lengths):
+    shape = tuple(n if var in ctx.host else ctx.call(as_int, n)
+                  for n, var in zip(lengths, node.inputs[1:]))
+    return ctx.call(sum_to_size, ctx.tensor(x, node.inputs[0]), shape)
