@@ -293,7 +293,8 @@ def Rop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
             raise TypeError(f"Rop: the eval point for {x.describe()} has {v.ndim} dims; the "
                             f"variable has {x.ndim}")
     # Each eval point must have its variable's shape: checked when the function runs.
-    vs = [ShapeOf(x.name or "wrt")(x, v) for x, v in zip(xs, vs)]
+    vs = [v if _same_known_shape(x, v) else ShapeOf(x.name or "wrt")(x, v)
+          for x, v in zip(xs, vs)]
     if use_op_rop_implementation:
         try:
             results = _forward_mode(fs, xs, vs)
@@ -311,6 +312,10 @@ def Rop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
             r = T.zeros_like(fvar)
         out.append(r)
     return out[0] if single else out
+
+
+def _same_known_shape(x: Variable, v: Variable) -> bool:
+    return x.ndim == 0 or (None not in x.type.shape and x.type.shape == v.type.shape)
 
 
 def _forward_mode(fs, xs, vs) -> list[Variable | None]:

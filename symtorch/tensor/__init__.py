@@ -14,7 +14,8 @@ from .variable import TensorConstant, TensorVariable
 
 globals().update(constructors)
 
-for _module in ("reduction", "shape", "subtensor", "blas", "sort", "extra_ops"):
+for _module in ("reduction", "shape", "construction", "join", "subtensor", "blas", "sort",
+                "extra_ops"):
     try:
         _m = __import__(f"{__name__}.{_module}", fromlist=["__all__"])
     except ModuleNotFoundError as _err:

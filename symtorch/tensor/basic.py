@@ -25,8 +25,11 @@ def constant(value: Any, name: str | None = None, ndim: int | None = None,
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     if weak:
-        arr = np.asarray(value, dtype={bool: "bool", int: "int64", float: "float64",
-                                       complex: "complex128"}[type(value)])
+        try:
+            arr = np.asarray(value, dtype={bool: "bool", int: "int64", float: "float64",
+                                           complex: "complex128"}[type(value)])
+        except OverflowError:
+            raise TypeError(f"the Python integer {value} does not fit in int64") from None
     else:
         try:
             arr = np.asarray(value) if dtype is None else np.asarray(value, dtype=_np_dtype(dtype))
@@ -56,7 +59,7 @@ def as_tensor_variable(x: Any, name: str | None = None, ndim: int | None = None)
     if isinstance(x, Variable):
         raise TypeError(f"{x.describe()} of type {x.type} is not a tensor")
     if isinstance(x, (list, tuple)) and any(isinstance(v, Variable) for v in _flatten(x)):
-        from .shape import stack
+        from .join import stack
         return stack([as_tensor_variable(v) for v in x])
     return constant(x, name=name, ndim=ndim)
 

@@ -7,7 +7,8 @@ holds the rules for the ops of the tensor module of the same name.
 from . import elemwise  # noqa: F401  (registers rules)
 from .lowering import LOWERINGS, Program, build_program, lower
 
-for _module in ("math", "reduction", "shape", "subtensor", "blas", "sort", "extra_ops", "nnet"):
+for _module in ("math", "reduction", "shape", "construction", "join", "subtensor", "blas", "sort",
+                "extra_ops", "nnet", "torch_op", "gradient"):
     try:
         __import__(f"{__name__}.{_module}")
     except ModuleNotFoundError as _err:

@@ -1,10 +1,10 @@
-"""Torch rules for the shape and construction ops (mirrors tensor/shape.py).
+"""Torch rules for the shape ops (mirrors tensor/shape.py), and the argument helpers
+that the rules of construction.py and join.py share.
 
-Shapes are host values here: `Shape`, `Shape_i` and `MakeVector` of host
-lengths give Python tuples and ints, holding an FX proxy (`x.size(i)`) only
-where a length is unknown until run time, so reshape, zeros and arange get
-Python ints as torch wan A length that is a tensor is turned into an int by
-one `as_int` call in the program.
+Shapes are host values here: `Shape`, `Shape_i` and `MakeVector` of host lengths give
+Python tuples and ints, holding an FX proxy (`x.size(i)`) only where a length is unknown
+until run time, so reshape, zeros and arange get Python ints as torch wants. A length
+that is a tensor is turned into an int by one `as_int` call in the program.
 """
 
 from __future__ import annotations
@@ -16,25 +16,7 @@ import numpy as np
 import torch
 
 from ...graph.basic import Apply, Constant
-from ...tensor.shape import (
-    Alloc,
-    AllocDiag,
-    ARange,
-    Diagonal,
-    Eye,
-    Join,
-    MakeVector,
-    Repeat,
-    Reshape,
-    Roll,
-    Shape,
-    Shape_i,
-    SpecifyShape,
-    Split,
-    TensorCopy,
-    TriangularPart,
-    check_shape,
-)
+from ...tensor.shape import MakeVector, Reshape, Shape, Shape_i, SpecifyShape, check_shape
 from ...tensor.type import torch_dtype
 from .lowering import LoweringContext, as_int, as_int_tuple, lower
 
@@ -57,13 +39,13 @@ def as_number(value: Any) -> Any:
     return value.item() if isinstance(value, torch.Tensor) else value
 
 
-def _length(ctx: LoweringContext, node: Apply, i: int, value: Any) -> Any:
+def length_arg(ctx: LoweringContext, node: Apply, i: int, value: Any) -> Any:
     """Input `i` of `node`, a length: a host int (or proxy of one) as it is, a tensor via as_int."""
     var = node.inputs[i]
     return value if var in ctx.host else ctx.call(as_int, value)
 
 
-def _lengths(ctx: LoweringContext, node: Apply, i: int, value: Any) -> Any:
+def lengths_arg(ctx: LoweringContext, node: Apply, i: int, value: Any) -> Any:
     """Input `i` of `node`, an int vector: a host tuple, a constant's tuple, or as_int_tuple."""
     var = node.inputs[i]
     if var in ctx.host:
@@ -73,7 +55,7 @@ def _lengths(ctx: LoweringContext, node: Apply, i: int, value: Any) -> Any:
     return ctx.call(as_int_tuple, value)
 
 
-def _tensor(ctx: LoweringContext, node: Apply, i: int, value: Any) -> Any:
+def tensor_arg(ctx: LoweringContext, node: Apply, i: int, value: Any) -> Any:
     return ctx.tensor(value, node.inputs[i])
 
 
@@ -108,108 +90,11 @@ def _make_vector(ctx, node, *values):
 
 @lower(Reshape)
 def _reshape(ctx, node, x, shp):
-    return _tensor(ctx, node, 0, x).reshape(_lengths(ctx, node, 1, shp))
+    return tensor_arg(ctx, node, 0, x).reshape(lengths_arg(ctx, node, 1, shp))
 
 
 @lower(SpecifyShape)
 def _specify_shape(ctx, node, x):
-    return ctx.call(check_shape, _tensor(ctx, node, 0, x), node.op.shape, str(node.inputs[0]))
+    return ctx.call(check_shape, tensor_arg(ctx, node, 0, x), node.op.shape, str(node.inputs[0]))
 
 
-@lower(TensorCopy)
-def _tensor_copy(ctx, node, x):
-    return _tensor(ctx, node, 0, x).clone()
-
-
-@lower(Alloc)
-def _alloc(ctx, node, value, *shape):
-    shape = tuple(_length(ctx, node, i + 1, s) for i, s in enumerate(shape))
-    out = node.outputs[0].type
-    if node.inputs[0] in ctx.host and node.inputs[0].ndim == 0:  # a Python number
-        return torch.full(shape, value, dtype=out.torch_dtype, device=ctx.device)
-    # expand() makes a view with stride 0; clone() makes it a new, dense array.
-    return _tensor(ctx, node, 0, value).expand(shape).clone()
-
-
-def empty_range_stop(start: Any, stop: Any, step: Any) -> Any:
-    """`stop`, moved to `start` when the range is empty: torch.arange refuses bounds that
-    run against the step, where NumPy gives an empty array."""
-    return stop if (stop - start) * step > 0 else start
-
-
-@lower(ARange)
-def _arange(ctx, node, start, stop, step):
-    start, stop, step = (v if var in ctx.host else ctx.call(as_number, v)
-                         for v, var in zip((start, stop, step), node.inputs))
-    if node.outputs[0].type.shape == (0,):
-        stop = start
-    elif node.outputs[0].type.shape[0] is None:
-        stop = ctx.call(empty_range_stop, start, stop, step)
-    return torch.arange(start, stop, step, dtype=torch_dtype(node.op.dtype), device=ctx.device)
-
-
-@lower(Eye)
-def _eye(ctx, node, n, m, k):
-    n, m, k = (_length(ctx, node, i, v) for i, v in enumerate((n, m, k)))
-    dtype = torch_dtype(node.op.dtype)
-    if isinstance(k, int) and k == 0:
-        return torch.eye(n, m, dtype=dtype, device=ctx.device)
-    rows = torch.arange(n, device=ctx.device).unsqueeze(1)
-    cols = torch.arange(m, device=ctx.device)
-    return (cols - rows == k).to(dtype)
-
-
-@lower(TriangularPart)
-def _triangular_part(ctx, node, x, k):
-    fn = torch.tril if node.op.lower else torch.triu
-    return fn(_tensor(ctx, node, 0, x), _length(ctx, node, 1, k))
-
-
-@lower(Diagonal)
-def _diagonal(ctx, node, x):
-    op = node.op
-    return torch.diagonal(_tensor(ctx, node, 0, x), op.offset, op.axis1, op.axis2)
-
-
-@lower(AllocDiag)
-def _alloc_diag(ctx, node, v):
-    return torch.diag_embed(_tensor(ctx, node, 0, v), node.op.offset)
-
-
-@lower(Join)
-def _join(ctx, node, *tensors):
-    dtype = node.outputs[0].type.torch_dtype
-    parts = []
-    for i, t in enumerate(tensors):
-        t = _tensor(ctx, node, i, t)
-        parts.append(t if node.inputs[i].dtype == node.outputs[0].dtype else t.to(dtype))
-    return torch.cat(parts, dim=node.op.axis)
-
-
-@lower(Split)
-def _split(ctx, node, x, sizes):
-    pieces = torch.split(_tensor(ctx, node, 0, x), _lengths(ctx, node, 1, sizes), dim=node.op.axis)
-    if node.op.n_splits == 1:
-        return pieces[0]
-    return tuple(pieces[i] for i in range(node.op.n_splits))
-
-
-@lower(Repeat)
-def _repeat(ctx, node, x, repeats):
-    var = node.inputs[1]
-    if var.ndim == 0:
-        repeats = _length(ctx, node, 1, repeats)
-    elif var.type.shape[0] == 1:  # one count for all, as NumPy broadcasts it
-        repeats = ctx.tensor(repeats, var).reshape(())
-    else:
-        repeats = ctx.tensor(repeats, var)
-    return torch.repeat_interleave(_tensor(ctx, node, 0, x), repeats, dim=node.op.axis)
-
-
-@lower(Roll)
-def _roll(ctx, node, x, *shifts):
-    shifts = tuple(_length(ctx, node, i + 1, s) for i, s in enumerate(shifts))
-    x = _tensor(ctx, node, 0, x)
-    if node.op.axes is None:
-        return torch.roll(x, shifts[0])
-    return torch.roll(x, shifts, node.op.axes)
