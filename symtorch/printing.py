@@ -3,7 +3,8 @@
 Reads graphs and never changes them; sits beside compile/ (a compiled Function is
 printed through its `maker.fgraph` and `code`). pp is a table of printers, looked
 up per variable, as in Theano: `pprint.assign(OpClass, printer)` adds one.
-Elementwise operators take their infix symbol from the scalar table.
+Elementwise operators take their infix symbol from the scalar table; indexing
+prints as `x[1:, ::2]`, numpy.dot as `(a \\dot b)`, as Theano printed them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 
 from .graph.basic import Apply, Op, Variable
 from .graph.fg import FunctionGraph
+from .tensor.blas import Dot
 from .tensor.elemwise import DimShuffle, Elemwise
+from .tensor.subtensor import AdvancedSubtensor, Index, Slice, Subtensor
 
 __all__ = ["DefaultPrinter", "FunctionPrinter", "IgnorePrinter", "LeafPrinter", "MemberPrinter",
-           "OperatorPrinter", "PPrinter", "PrinterState", "debugprint", "dprint", "pp", "pprint",
-           "pydotprint"]
+           "OperatorPrinter", "PPrinter", "PrinterState", "SubtensorPrinter", "debugprint", "dprint",
+           "pp", "pprint", "pydotprint"]
 
 # -- pp: a table of printers -------------------------------------------------------------------
 
@@ -154,6 +157,29 @@ class DimShufflePrinter:
         return DefaultPrinter().process(var, pstate)
 
 
+class SubtensorPrinter:
+    """`x[1:, ::2]`, `x[i]`, `x[v, 0]`: the index as it was written, its symbolic parts
+    (scalars, slice bounds, index arrays, masks) printed in place; `None` for a new axis."""
+
+    def process(self, var: Variable, pstate: PrinterState) -> str:
+        node = _needs_owner(var, "SubtensorPrinter")
+        x, *index_inputs = node.inputs
+        inner = pstate.clone(precedence=_ARGUMENT)
+        symbolic = iter([pstate.pprinter.process(v, inner) for v in index_inputs])
+
+        def part(p: Any) -> str:
+            return "" if p is None else next(symbolic) if isinstance(p, Index) else str(p)
+
+        entries = []
+        for entry in node.op.idx_list:
+            if isinstance(entry, Slice):
+                start, stop, step = (part(p) for p in entry.parts())
+                entries.append(f"{start}:{stop}" + (f":{step}" if entry.step is not None else ""))
+            else:
+                entries.append("None" if entry is None else part(entry))
+        return f"{pstate.pprinter.process(x, pstate.clone(precedence=1000))}[{', '.join(entries)}]"
+
+
 Condition = Callable[[PrinterState, Variable], bool]
 
 
@@ -215,6 +241,9 @@ pprint = PPrinter()
 pprint.assign(lambda pstate, r: True, DefaultPrinter())
 pprint.assign(Elemwise, ElemwisePrinter())
 pprint.assign(DimShuffle, DimShufflePrinter())
+pprint.assign(Subtensor, SubtensorPrinter())
+pprint.assign(AdvancedSubtensor, SubtensorPrinter())  # AdvancedSubtensor1 too (a subclass)
+pprint.assign(Dot, OperatorPrinter("\\dot", -1))
 pp = pprint
 
 

@@ -1,4 +1,5 @@
-"""T.nnet: activations, softmax and log-softmax, cross-entropies, against NumPy."""
+"""T.nnet: activations, softmax and log-softmax, cross-entropies, against NumPy;
+their gradients and R_ops against finite differences."""
 
 import numpy as np
 import pytest
@@ -7,8 +8,15 @@ from hypothesis import strategies as st
 
 import symtorch
 import symtorch.tensor as T
-from symtorch.tensor.nnet import CrossentropyCategorical1Hot, LogSoftmax, Softmax
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, reference_eval
+from symtorch.graph.traversal import io_toposort
+from symtorch.tensor.nnet import (
+    CrossentropyCategorical1Hot,
+    CrossentropyCategorical1HotGrad,
+    LogSoftmax,
+    Softmax,
+    crossentropy_categorical_1hot_grad,
+)
+from symtorch.testing import MODES, assert_allclose, check_infer_shape, reference_eval, verify_rop
 
 FLOATS = ("float32", "float64")
 rng = np.random.default_rng(42)
@@ -27,7 +35,8 @@ def np_log_softmax(x, axis=-1):
 
 
 def np_sigmoid(x):
-    return 1 / (1 + np.exp(-x))
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
 
 
 def np_ultra_fast_sigmoid(x):
@@ -362,3 +371,273 @@ def test_binary_crossentropy_keeps_float32_with_a_python_target(target):
     got = symtorch.function([o], out)(np.array([0.5, 0.9], dtype="float32"))
     p = np.array([0.5, 0.9])
     assert_allclose(got, (-(target * np.log(p) + (1 - target) * np.log1p(-p))).astype("float32"))
+
+
+# == gradients and R_ops =========================================================================
+
+def _tolerances(dtype):
+    """verify_grad / verify_rop tolerances: float32 finite differences are coarse."""
+    return {"abs_tol": 2e-2, "rel_tol": 2e-2} if dtype == "float32" else {}
+
+
+# -- softmax and log-softmax ---------------------------------------------------------------------
+
+SOFTMAX_AXES = [((2, 3), -1), ((2, 3), 0), ((2, 3), None), ((4,), 0), ((2, 2, 3), 1)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn", [T.nnet.softmax, T.nnet.log_softmax])
+@pytest.mark.parametrize("shape, axis", SOFTMAX_AXES)
+def test_softmax_gradient_matches_finite_differences(fn, shape, axis, dtype, mode):
+    value = rng.normal(0, 1, shape).astype(dtype)
+    symtorch.gradient.verify_grad(lambda x: fn(x, axis=axis), [value], mode=mode,
+                                  **_tolerances(dtype))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn", [T.nnet.softmax, T.nnet.log_softmax])
+@pytest.mark.parametrize("shape, axis", SOFTMAX_AXES)
+def test_softmax_rop_matches_finite_differences(fn, shape, axis, dtype, mode):
+    value = rng.normal(0, 1, shape).astype(dtype)
+    verify_rop(lambda x: fn(x, axis=axis), [value], mode=mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_softmax_gradients_equal_their_closed_forms(mode):
+    x, w = T.dmatrix("x"), T.dmatrix("w")
+    xv, wv = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    grads = [T.grad((T.nnet.softmax(x) * w).sum(), x), T.grad((T.nnet.log_softmax(x) * w).sum(), x)]
+    got = symtorch.function([x, w], grads, mode=mode)(xv, wv)
+    y = np_softmax(xv)
+    assert_allclose(got[0], y * (wv - (wv * y).sum(axis=1, keepdims=True)))
+    assert_allclose(got[1], wv - y * wv.sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", [T.nnet.softmax, T.nnet.log_softmax])
+def test_softmax_gradient_is_finite_at_saturated_inputs(fn, mode):
+    x = T.dvector("x")
+    w = np.array([0.3, -1.0, 2.0])
+    f = symtorch.function([x], T.grad((fn(x) * w).sum(), x), mode=mode)
+    for value in ([1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0], [-1000.0, 0.0, 1000.0]):
+        got = f(value)
+        assert np.all(np.isfinite(got)), (value, got)
+        # the same as at the shifted inputs, where nothing saturates in float64 arithmetic
+        assert_allclose(got, f(np.asarray(value) / 1000.0 * 30.0), atol=1e-12, rtol=1e-9)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn", [T.nnet.softmax, T.nnet.log_softmax])
+def test_softmax_second_derivative_matches_finite_differences(fn, dtype, mode):
+    w = rng.normal(size=(2, 3)).astype(dtype)
+    symtorch.gradient.verify_grad(lambda x: T.grad((fn(x) * w).sum(), x),
+                                  [rng.normal(size=(2, 3)).astype(dtype)], mode=mode,
+                                  **_tolerances(dtype))
+
+
+# -- categorical cross-entropy of integer labels ----------------------------------------------
+
+def _probs(shape, dtype):
+    """Probabilities away from 0, so finite differences stay accurate."""
+    return rng.uniform(0.2, 1.0, shape).astype(dtype)
+
+
+CE_CASES = [((4,), 2), ((3, 4), [0, 3, 3]), ((2, 2, 3), [[0, 2], [1, 1]])]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, labels", CE_CASES)
+def test_crossentropy_gradient_matches_finite_differences(shape, labels, dtype, mode):
+    labels = np.array(labels)
+    symtorch.gradient.verify_grad(lambda p: T.nnet.categorical_crossentropy(p, labels),
+                                  [_probs(shape, dtype)], mode=mode, **_tolerances(dtype))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, labels", CE_CASES)
+def test_crossentropy_rop_matches_finite_differences(shape, labels, dtype, mode):
+    labels = np.array(labels)
+    verify_rop(lambda p: T.nnet.categorical_crossentropy(p, labels), [_probs(shape, dtype)],
+               mode=mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("label_dtype", ["int64", "int32", "uint8"])
+def test_crossentropy_gradient_is_minus_one_over_p_at_the_labels(label_dtype, mode):
+    p, y = T.dmatrix("p"), T.vector("y", dtype=label_dtype)
+    cost = (T.nnet.categorical_crossentropy(p, y) * np.array([1.0, 2.0, 3.0])).sum()
+    g = T.grad(cost, p)
+    assert isinstance(g.owner.op, CrossentropyCategorical1HotGrad)
+    probs = np.array([[0.5, 0.25, 0.25], [0.0, 0.0, 1.0], [0.1, 0.8, 0.1]])
+    labels = np.array([0, 2, 1], dtype=label_dtype)
+    expected = np.array([[-2.0, 0, 0], [0, 0, -2.0], [0, -3 / 0.8, 0]])
+    assert_allclose(symtorch.function([p, y], g, mode=mode)(probs, labels), expected)
+    assert_allclose(reference_eval([g], {p: probs, y: labels})[0], expected)
+
+
+def test_crossentropy_labels_are_disconnected_from_the_gradient():
+    p, y = T.dmatrix("p"), T.lvector("y")
+    cost = T.nnet.categorical_crossentropy(p, y).sum()
+    with pytest.raises(symtorch.gradient.DisconnectedInputError, match="'y'"):
+        T.grad(cost, y)
+    zero = T.grad(cost, y, disconnected_inputs="ignore")
+    assert zero.dtype == "float64"
+    assert_allclose(zero.eval({y: np.array([1, 0])}), np.zeros(2))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_softmax_crossentropy_gradient_is_finite_at_saturated_logits(mode):
+    x, y = T.dmatrix("x"), T.lvector("y")
+    cost = T.nnet.categorical_crossentropy(T.nnet.softmax(x), y).sum()
+    f = symtorch.function([x, y], [cost, T.grad(cost, x)], mode=mode)
+    value, grad = f(np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]]), np.array([0, 2]))
+    # softmax(x) - one_hot(y): exactly 0 on the saturated row
+    assert_allclose(grad, np_softmax(np.array([[1000.0, 0, -1000], [1, 2, 3]])) - np.eye(3)[[0, 2]])
+    assert np.isfinite(value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_softmax_crossentropy_hessian_vector_product_matches_the_closed_form(mode):
+    """H v of the mean cross-entropy of softmax(x), by grad of grad and by Rop of grad:
+    per row, (diag(p) - p p^T) v = p * v - p * (p . v)."""
+    x, y, v = T.dmatrix("x"), T.lvector("y"), T.dmatrix("v")
+    cost = T.nnet.categorical_crossentropy(T.nnet.softmax(x), y).sum()
+    g = T.grad(cost, x)
+    hv_reverse = T.grad((g * v).sum(), x)
+    hv_forward = T.Rop(g, x, v)
+    xv, vv, labels = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), np.array([0, 3, 1])
+    got = symtorch.function([x, y, v], [hv_reverse, hv_forward], mode=mode)(xv, labels, vv)
+    p = np_softmax(xv)
+    expected = p * vv - p * (p * vv).sum(axis=1, keepdims=True)
+    assert_allclose(got[0], expected)
+    assert_allclose(got[1], expected)
+
+
+def test_float32_gradients_and_second_derivatives_stay_float32_throughout():
+    x, v, y = T.fmatrix("x"), T.fmatrix("v"), T.lvector("y")
+    costs = [T.nnet.categorical_crossentropy(T.nnet.softmax(x), y).sum(),
+             (T.nnet.log_softmax(x, axis=None) * v).sum(), (T.nnet.elu(x) * v).sum()]
+    for cost in costs:
+        g = T.grad(cost, x)
+        for out in (g, T.grad((g * v).sum(), x), T.Rop(g, x, v)):
+            dtypes = {o.dtype for node in io_toposort([x, v, y], [out]) for o in node.outputs}
+            assert "float64" not in dtypes and out.dtype == "float32"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_crossentropy_second_derivative_matches_finite_differences(dtype, mode):
+    labels = np.array([1, 0])
+    symtorch.gradient.verify_grad(
+        lambda p: T.grad(T.nnet.categorical_crossentropy(p, labels).sum(), p),
+        [_probs((2, 3), dtype)], mode=mode, **_tolerances(dtype))
+
+
+# -- CrossentropyCategorical1HotGrad, the scatter ----------------------------------------------
+
+def np_crossentropy_grad(g, probs, labels):
+    out = np.zeros_like(probs)
+    index = labels[..., None].astype(np.intp)
+    np.put_along_axis(out, index, -g[..., None] / np.take_along_axis(probs, index, -1), -1)
+    return out
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, labels", CE_CASES)
+def test_crossentropy_grad_op_matches_numpy(shape, labels, dtype, mode):
+    labels = np.array(labels)
+    g = T.tensor(dtype, shape=(None,) * labels.ndim, name="g")
+    p = T.tensor(dtype, shape=(None,) * len(shape), name="p")
+    y = T.tensor("int64", shape=(None,) * labels.ndim, name="y")
+    out = crossentropy_categorical_1hot_grad(g, p, y)
+    assert out.type == p.type
+    gv, pv = rng.normal(size=labels.shape).astype(dtype), _probs(shape, dtype)
+    expected = np_crossentropy_grad(gv, pv, labels)
+    assert_allclose(symtorch.function([g, p, y], out, mode=mode)(gv, pv, labels), expected)
+    assert_allclose(reference_eval([out], {g: gv, p: pv, y: labels})[0], expected)
+    check_infer_shape([g, p, y], [out], [gv, pv, labels])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_crossentropy_grad_op_gradient_and_rop_match_finite_differences(dtype, mode):
+    labels = np.array([2, 0, 2])
+    values = [rng.normal(size=3).astype(dtype), _probs((3, 4), dtype)]
+    fun = lambda g, p: crossentropy_categorical_1hot_grad(g, p, labels)  # noqa: E731
+    symtorch.gradient.verify_grad(fun, values, mode=mode, **_tolerances(dtype))
+    verify_rop(fun, values, mode=mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_crossentropy_grad_op_checks_the_labels_shape_when_it_runs(mode):
+    g, p, y = T.dvector("g"), T.dmatrix("p"), T.lvector("y")
+    f = symtorch.function([g, p, y], crossentropy_categorical_1hot_grad(g, p, y), mode=mode)
+    with pytest.raises(ValueError, match="do not match"):
+        f(np.ones(2), np.full((3, 2), 0.5), [0, 1])
+
+
+def test_crossentropy_grad_op_bad_inputs_are_rejected_when_the_graph_is_built():
+    p, y = T.dmatrix("p"), T.lvector("y")
+    with pytest.raises(TypeError, match="output gradient must be a float tensor with 1 dims"):
+        crossentropy_categorical_1hot_grad(T.dmatrix("g"), p, y)
+    with pytest.raises(TypeError, match="output gradient must be a float"):
+        crossentropy_categorical_1hot_grad(T.lvector("g"), p, y)
+    with pytest.raises(TypeError, match="integer labels"):
+        crossentropy_categorical_1hot_grad(T.dvector("g"), p, T.dvector("y"))
+    assert crossentropy_categorical_1hot_grad(T.dvector("g"), T.fmatrix("p"), y).dtype == "float32"
+
+
+# -- the elementwise functions (gradients from the scalar table) -------------------------------
+
+# Points away from the breaks of the piecewise functions (finite differences straddle none).
+GRAD_POINTS = np.array([[-4.1, -2.2, -0.7, -0.2], [0.3, 1.1, 1.9, 4.3]])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_gradient_matches_finite_differences(name, dtype, mode):
+    symtorch.gradient.verify_grad(ACTIVATIONS[name][0], [GRAD_POINTS.astype(dtype)], mode=mode,
+                                  **_tolerances(dtype))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "elu", "selu", "softsign"])
+def test_activation_rop_matches_finite_differences(name, mode):
+    verify_rop(ACTIVATIONS[name][0], [GRAD_POINTS], mode=mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_activation_gradients_are_finite_at_large_inputs(mode):
+    x = T.dvector("x")
+    outs = [T.grad(ACTIVATIONS[name][0](x).sum(), x) for name in ("sigmoid", "softplus", "elu")]
+    sig, soft, elu = symtorch.function([x], outs, mode=mode)([-1000.0, 1000.0])
+    assert_allclose(sig, np.zeros(2))
+    assert_allclose(soft, np.array([0.0, 1.0]))
+    assert_allclose(elu, np.array([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_binary_crossentropy_gradients_match_finite_differences(dtype, mode):
+    target = np.array([0.0, 1.0, 0.3, 0.8]).astype(dtype)
+    logits = np.array([-2.0, -0.5, 0.4, 3.0]).astype(dtype)
+    tol = _tolerances(dtype)
+    symtorch.gradient.verify_grad(lambda o: T.nnet.binary_crossentropy(o, target),
+                                  [np_sigmoid(logits).astype(dtype)], mode=mode, **tol)
+    symtorch.gradient.verify_grad(T.nnet.sigmoid_binary_crossentropy, [logits, target],
+                                  mode=mode, **tol)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sigmoid_binary_crossentropy_gradient_is_sigmoid_minus_target(mode):
+    x, t = T.dvector("x"), T.dvector("t")
+    g = T.grad(T.nnet.sigmoid_binary_crossentropy(x, t).sum(), x)
+    xs, ts = np.array([-1000.0, -2.0, 0.5, 1000.0]), np.array([1.0, 0.0, 0.3, 0.0])
+    assert_allclose(symtorch.function([x, t], g, mode=mode)(xs, ts), np_sigmoid(xs) - ts)

@@ -85,7 +85,9 @@ def test_pp_expands_named_intermediate_results_as_theano_does(xy):
 def test_pp_shows_what_a_compiled_function_runs(xy, mode):
     x, y = xy
     f = symtorch.function([x, y], T.exp(x) * 2 + y, mode=mode)
-    assert pp(f.maker.fgraph.outputs[0]) == "((exp(x) * TensorConstant{2.0}) + y)"
+    two = f.maker.fgraph.outputs[0].owner.inputs[0].owner.inputs[1]  # as the rewrites left it
+    assert pp(f.maker.fgraph.outputs[0]) == f"((exp(x) * {two}) + y)"
+    assert "TensorConstant{" in str(two)
     assert pp(f) == pp(f.maker.fgraph.outputs[0])
 
 
@@ -100,6 +102,30 @@ def test_pp_of_a_function_leaves_out_its_updates(xy):
     s = symtorch.shared(0.0, name="s")
     f = symtorch.function([x], x + s, updates=[(s, s + 1)])
     assert pp(f) == "(x + s)"
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda m, i, v: m[1:, ::2], "m[1:, ::2]"),
+    (lambda m, i, v: m[i], "m[i]"),
+    (lambda m, i, v: m[i:, -1], "m[i:, -1]"),
+    (lambda m, i, v: m[1:i:2], "m[1:i:2]"),
+    (lambda m, i, v: m[::-1], "m[::-1]"),
+    (lambda m, i, v: m[None, 0], "m[None, 0]"),
+    (lambda m, i, v: m[v], "m[v]"),
+    (lambda m, i, v: m[v, 1:], "m[v, 1:]"),
+    (lambda m, i, v: m[m > 0], "m[(m > TensorConstant{0.0})]"),
+    (lambda m, i, v: (m + 1)[i + 1], "(m + TensorConstant{1.0})[(i + TensorConstant{1})]"),
+], ids=["slices", "scalar", "symbolic-bound", "symbolic-stop", "negative-step", "newaxis",
+        "int-array", "array-and-slice", "mask", "expressions"])
+def test_pp_prints_indexing_as_it_was_written(build, expected):
+    m, i, v = T.dmatrix("m"), T.lscalar("i"), T.lvector("v")
+    assert pp(build(m, i, v)) == expected
+
+
+def test_pp_prints_dot_as_theano_does():
+    a, b = T.dmatrices("a", "b")
+    assert pp(T.dot(a, b)) == "(a \\dot b)"
+    assert pp(T.dot(a, b)[0] * 2) == "((a \\dot b)[0] * TensorConstant{2.0})"
 
 
 def test_pp_rejects_what_is_not_a_graph():

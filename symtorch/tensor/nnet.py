@@ -1,9 +1,10 @@
 """T.nnet: neural-network functions under Theano's names (sigmoid, softmax, relu, ...).
 
 Part of the op library (tensor/). The elementwise activations are graphs of
-Elemwise rows (scalar.py); three ops are worth a class of their own: Softmax
-and LogSoftmax along an axis, and the cross-entropy of integer class labels.
-Their torch rules live in link/torch/nnet.py.
+Elemwise rows (scalar.py), differentiated through the Elemwise table; four ops
+are worth a class of their own: Softmax and LogSoftmax along an axis, the
+cross-entropy of integer class labels and its gradient (a scatter). Each holds
+its L_op and R_op; their torch rules live in link/torch/nnet.py.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ import numpy as np
 from ..graph.basic import Apply, Op
 from . import math as tm
 from .basic import NotScalarConstantError, as_tensor_variable, constant, get_scalar_constant_value
+from .construction import arange
+from .reduction import sum as tsum
 from .scalar import upgrade_to_float
+from .shape import shape_i, shape_padleft, shape_padright
 from .type import TensorType, complex_dtypes, discrete_dtypes, float_dtypes, int_dtypes
 from .variable import TensorConstant, TensorVariable
 
 __all__ = [
-    "CrossentropyCategorical1Hot", "LogSoftmax", "Softmax", "binary_crossentropy",
-    "categorical_crossentropy", "crossentropy_categorical_1hot", "elu", "hard_sigmoid",
+    "CrossentropyCategorical1Hot", "CrossentropyCategorical1HotGrad", "LogSoftmax", "Softmax",
+    "binary_crossentropy", "categorical_crossentropy", "crossentropy_categorical_1hot",
+    "crossentropy_categorical_1hot_grad", "elu", "hard_sigmoid",
     "log_softmax", "logsoftmax", "relu", "selu", "sigmoid", "sigmoid_binary_crossentropy",
     "softmax", "softmax_with_bias", "softplus", "softsign", "ultra_fast_sigmoid",
 ]
@@ -102,9 +107,12 @@ def relu(x: Any, alpha: Any = 0) -> TensorVariable:
 
 
 def elu(x: Any, alpha: Any = 1.0) -> TensorVariable:
-    """Exponential linear unit: x where x > 0, alpha * (exp(x) - 1) elsewhere."""
+    """Exponential linear unit: x where x > 0, alpha * (exp(x) - 1) elsewhere. The
+    exponential only sees the non-positive inputs, so large ones give no inf whose
+    zero-weighted gradient would be NaN."""
     x = _float_input(x, "elu")
-    return tm.switch(tm.gt(x, 0), x, alpha * tm.expm1(x))
+    positive = tm.gt(x, 0)
+    return tm.switch(positive, x, alpha * tm.expm1(tm.switch(positive, 0, x)))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -167,6 +175,10 @@ class _SoftmaxBase(Op):
     def _from_shifted(self, shifted: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _sum(self, v: TensorVariable) -> TensorVariable:
+        """v summed along the op's axis (all axes for None), keeping the dimensions."""
+        return tsum(v, axis=self.axis, keepdims=True)
+
 
 class Softmax(_SoftmaxBase):
     """softmax(x, axis) = exp(x - max) / sum(exp(x - max)) along `axis` (None: over
@@ -179,6 +191,20 @@ class Softmax(_SoftmaxBase):
         e = np.exp(shifted)
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
+    def L_op(self, inputs, outputs, output_grads):
+        """dx = y * (g - sum(g * y)): written with the output, so saturated inputs
+        (y exactly 0 or 1) give finite gradients."""
+        (y,), (g,) = outputs, output_grads
+        return [y * (g - self._sum(g * y))]
+
+    def R_op(self, inputs, eval_points):
+        """dy = y * (v - sum(v * y)), the same product applied to the tangent."""
+        (v,) = eval_points
+        if v is None:
+            return [None]
+        y = self(inputs[0])
+        return [y * (v - self._sum(v * y))]
+
 
 class LogSoftmax(_SoftmaxBase):
     """log_softmax(x, axis) = x - max - log(sum(exp(x - max))) along `axis`: the log
@@ -188,6 +214,19 @@ class LogSoftmax(_SoftmaxBase):
 
     def _from_shifted(self, shifted):
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+
+    def L_op(self, inputs, outputs, output_grads):
+        """dx = g - softmax(x) * sum(g), with softmax(x) = exp(y) (y <= 0: no overflow)."""
+        (y,), (g,) = outputs, output_grads
+        return [g - tm.exp(y) * self._sum(g)]
+
+    def R_op(self, inputs, eval_points):
+        """dy = v - sum(softmax(x) * v)."""
+        (v,) = eval_points
+        if v is None:
+            return [None]
+        y = self(inputs[0])
+        return [v - self._sum(tm.exp(y) * v)]
 
 
 def softmax(x: Any, axis: int | None = -1) -> TensorVariable:
@@ -256,6 +295,90 @@ class CrossentropyCategorical1Hot(Op):
         with np.errstate(divide="ignore"):
             return [np.asarray(-np.log(picked)).astype(coding.dtype, copy=False)]
 
+    def L_op(self, inputs, outputs, output_grads):
+        """d coding_dist = -g / coding_dist at the labels' positions, zero elsewhere (one
+        scatter, `CrossentropyCategorical1HotGrad`); the labels are disconnected."""
+        coding, labels = inputs
+        return [crossentropy_categorical_1hot_grad(output_grads[0], coding, labels), None]
+
+    def R_op(self, inputs, eval_points):
+        """d out = -v[label] / coding_dist[label]."""
+        coding, labels = inputs
+        v = eval_points[0]
+        if v is None:
+            return [None]
+        return [-pick_labels(v, labels) / pick_labels(coding, labels)]
+
+
+def _one_hot(labels: TensorVariable, like: TensorVariable) -> TensorVariable:
+    """A bool mask shaped like `like`: True where the last index equals the label."""
+    classes = arange(shape_i(like, like.ndim - 1))
+    return tm.eq(shape_padleft(classes, labels.ndim), shape_padright(labels, 1))
+
+
+def pick_labels(x: Any, labels: Any) -> TensorVariable:
+    """x[..., label]: the entry of x's last axis at each label, as a graph (a one-hot
+    select and sum, so inf or nan elsewhere in x do not leak in). Differentiable; used
+    by the cross-entropy ops' second derivatives and R_ops."""
+    x, labels = as_tensor_variable(x), as_tensor_variable(labels)
+    return tsum(tm.switch(_one_hot(labels, x), x, 0), axis=-1)
+
+
+class CrossentropyCategorical1HotGrad(Op):
+    """The gradient of `CrossentropyCategorical1Hot` with respect to coding_dist:
+    inputs (g, coding_dist, true_idx), g shaped like the labels; the result is shaped
+    like coding_dist, -g / coding_dist[..., label] at each label's position and 0
+    elsewhere. Only the labels' entries of coding_dist are read, so zeros elsewhere
+    (a saturated softmax) do not turn into inf or nan. g is cast to coding_dist's dtype.
+    """
+
+    __props__ = ()
+
+    def make_node(self, g: Any, coding_dist: Any, true_idx: Any) -> Apply:
+        forward = crossentropy_categorical_1hot.make_node(coding_dist, true_idx)
+        coding, labels = forward.inputs
+        g = as_tensor_variable(g)
+        if g.dtype not in float_dtypes or g.ndim != labels.ndim:
+            raise TypeError(f"CrossentropyCategorical1HotGrad: the output gradient must be a float "
+                            f"tensor with {labels.ndim} dims, like the labels {labels.describe()}; "
+                            f"{g.describe()} is {g.type.describe_value()}")
+        if g.dtype != coding.dtype:
+            g = tm.cast(g, coding.dtype)
+        return Apply(self, [g, coding, labels], [coding.type.make_variable()])
+
+    def infer_shape(self, node: Apply, input_shapes: list[tuple]) -> list[tuple]:
+        return [input_shapes[1]]
+
+    def perform(self, node: Apply, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        g, coding, labels = inputs
+        check_label_shape(coding, labels)
+        index = labels.astype(np.intp)[..., None]
+        out = np.zeros_like(coding)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            picked = -g[..., None] / np.take_along_axis(coding, index, axis=-1)
+        np.put_along_axis(out, index, picked.astype(coding.dtype, copy=False), axis=-1)
+        return [out]
+
+    def L_op(self, inputs, outputs, output_grads):
+        """With h = G[label] and p = coding[label]: dg = -h / p, d coding = g h / p^2 at the
+        labels (the same scatter, of -g h / p)."""
+        g, coding, labels = inputs
+        h, p = pick_labels(output_grads[0], labels), pick_labels(coding, labels)
+        return [-h / p, self(-g * h / p, coding, labels), None]
+
+    def R_op(self, inputs, eval_points):
+        """d out = scatter of -(v_g - g v_p / p) / p at the labels."""
+        g, coding, labels = inputs
+        v_g, v_coding = eval_points[0], eval_points[1]
+        if v_g is None and v_coding is None:
+            return [None]
+        h = None
+        if v_coding is not None:
+            h = -g * pick_labels(v_coding, labels) / pick_labels(coding, labels)
+        if v_g is not None:
+            h = v_g if h is None else v_g + h
+        return [self(h, coding, labels)]
+
 
 def check_label_shape(coding: Any, labels: Any) -> None:
     """Raise ValueError unless the labels' shape is coding_dist's without its last axis.
@@ -267,6 +390,7 @@ def check_label_shape(coding: Any, labels: Any) -> None:
 
 
 crossentropy_categorical_1hot = CrossentropyCategorical1Hot()
+crossentropy_categorical_1hot_grad = CrossentropyCategorical1HotGrad()
 
 
 def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> TensorVariable:
