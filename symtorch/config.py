@@ -70,7 +70,7 @@ FLAGS = {
         Flag("floatX", "float64", _one_of("float64", "float32", "float16", "bfloat16"),
              "dtype of floating variables made without a dtype prefix"),
         Flag("device", "cpu", _device, "where shared values and computations live"),
-        Flag("mode", "FAST_RUN", _one_of("FAST_RUN", "FAST_COMPILE", "DebugMode"),
+        Flag("mode", "FAST_RUN", _one_of("FAST_RUN", "FAST_COMPILE", "FAST_RUN_TORCH", "DebugMode"),
              "the default compilation mode"),
         Flag("output_type", "numpy", _one_of("numpy", "torch"),
              "what compiled functions return by default"),

@@ -22,6 +22,7 @@ from ..graph.basic import Constant, Variable
 from ..graph.fg import FunctionGraph
 from ..graph.traversal import ancestors, check_replacement, clone_replace
 from ..link.torch import build_program
+from ..link.torch.backends import runner
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .arguments import make_converter, resolve_device, to_tensor
@@ -341,7 +342,9 @@ class Function:
         elif self.profile is not None:
             self._forward = profiled_forward(program.module, self.profile)
         else:
-            self._forward = program.module.forward
+            dynamic = [i for i, v in enumerate(self.maker.fgraph.inputs)
+                       if None in v.type.shape or isinstance(v, SharedVariable)]
+            self._forward = runner(program.module, mode.linker, dynamic)
         self._n_inputs = len(spec.inputs)
         self._names = {inp.name: i for i, inp in enumerate(spec.inputs) if inp.name}
         self._converters = [

@@ -9,6 +9,7 @@ Imports the public API only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,11 @@ from ..compile import function
 from ..graph.basic import Constant, Variable
 from ..graph.traversal import io_toposort
 
-MODES = ("FAST_COMPILE", "FAST_RUN")
+# The modes tests run in. FAST_RUN_TORCH has every rewrite of FAST_RUN but runs the program
+# as plain torch, since an Inductor compile costs seconds; SYMTORCH_TEST_FAST_RUN=inductor
+# makes the suite use real FAST_RUN (the full matrix, run before calling work done).
+MODES = ("FAST_COMPILE",
+         "FAST_RUN" if os.environ.get("SYMTORCH_TEST_FAST_RUN") == "inductor" else "FAST_RUN_TORCH")
 
 _TOLERANCES = {  # (rtol, atol) per dtype of the result
     "float16": (5e-3, 5e-3), "bfloat16": (3e-2, 3e-2), "float32": (1e-5, 1e-6),

@@ -1,0 +1,165 @@
+"""Backends: how a lowered program runs. Plain torch, or compiled by Inductor.
+
+The last box of DESIGN.md's flow. `runner(program, linker)` returns the
+callable a Function calls. `eager` is the FX module's own forward.
+`inductor` hands the FX graph straight to Inductor (`compile_fx`): symtorch's
+graph is already static and typed, so it pays neither Dynamo's bytecode
+tracing nor its per-call guards. Inductor specializes on input shapes, so a
+program is compiled once per signature of the lengths that its types leave
+unknown, and after `MAX_SIGNATURES` of them once more with dynamic shapes
+(through the public `torch.compile`, which is also the fallback where the
+private entry point is missing). Compiled programs are shared within the
+process by structure, and Inductor's own disk cache serves later processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+import torch.fx
+
+from ...config import config
+
+MAX_SIGNATURES = 8
+
+# Compiled programs of this process, by structure: (code, constants, input signature).
+_COMPILED: dict[tuple, Callable] = {}
+
+
+def use_disk_cache() -> None:
+    """Point Inductor's caches at symtorch's compile folder, unless the user chose one."""
+    if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(config.compiledir, "inductor")
+
+
+def _compile_fx() -> Callable | None:
+    try:
+        from torch._inductor.compile_fx import compile_fx
+    except ImportError:  # a torch where the private entry point moved
+        return None
+    return compile_fx
+
+
+class InductorProgram:
+    """Runs a program compiled by Inductor: one compiled callable per shape signature.
+
+    `dynamic` lists the positions of inputs whose type leaves some length unknown
+    (and shared inputs, whose shape set_value may change): only their shapes are
+    looked at per call.
+    """
+
+    def __init__(self, module: torch.fx.GraphModule, dynamic: Sequence[int],
+                 entry: str = "compile_fx"):
+        self.module = module
+        self.dynamic = tuple(dynamic)
+        self.entry = entry
+        self.by_signature: dict[tuple, Callable] = {}
+        self.general: Callable | None = None
+        self.compile_seconds = 0.0
+        self.compiles = 0
+        self.fallback_reason: str | None = None
+        self._structure = _structure_key(module)
+
+    def __call__(self, *args: torch.Tensor) -> Any:
+        key = tuple([args[i].shape for i in self.dynamic])
+        fn = self.by_signature.get(key)
+        if fn is None:
+            fn = self._compiled_for(key, args)
+        return fn(*args)
+
+    def _compiled_for(self, key: tuple, args: Sequence[torch.Tensor]) -> Callable:
+        if len(self.by_signature) >= MAX_SIGNATURES:
+            if self.general is None:
+                self.general = self._timed(lambda: _torch_compile(self.module, dynamic=True))
+            return self.general
+        cache_key = (self._structure, key, tuple((a.dtype, a.device) for a in args))
+        fn = _COMPILED.get(cache_key)
+        if fn is None:
+            fn = self._timed(lambda: self._compile(args))
+            _COMPILED[cache_key] = fn
+        self.by_signature[key] = fn
+        return fn
+
+    def _compile(self, args: Sequence[torch.Tensor]) -> Callable:
+        problem = _dry_run(self.module, args)
+        if problem is not None:  # data-dependent Python values: the program stays eager
+            self.fallback_reason = problem
+            return self.module.forward
+        compile_fx = _compile_fx() if self.entry == "compile_fx" else None
+        if compile_fx is not None:
+            try:
+                return compile_fx(self.module, list(args))
+            except Exception as err:  # noqa: BLE001 - any tracing failure falls back
+                reason = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
+                warnings.warn(f"Inductor could not compile this program directly ({reason}); "
+                              f"using torch.compile instead", RuntimeWarning, stacklevel=4)
+        return _torch_compile(self.module, dynamic=False)
+
+    def _timed(self, build: Callable[[], Callable]) -> Callable:
+        start = time.perf_counter()
+        fn = build()
+        self.compile_seconds += time.perf_counter() - start
+        self.compiles += 1
+        return fn
+
+
+def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> str | None:
+    """Run the program on fake tensors of the arguments' shapes before compiling it.
+
+    Inconsistent arguments (lengths that do not broadcast, an update of the wrong
+    shape) raise torch's error here, before anything is compiled or written. A
+    program that needs data-dependent Python values (`.item()`) cannot be traced:
+    the reason is returned, and the caller runs it as plain torch.
+    """
+    from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode
+
+    try:
+        with FakeTensorMode(allow_non_fake_inputs=True) as fake_mode:
+            module.forward(*[fake_mode.from_tensor(a) for a in args])
+    except DataDependentOutputException as err:
+        return f"needs data-dependent values ({err})"
+    return None
+
+
+def _torch_compile(module: torch.fx.GraphModule, dynamic: bool) -> Callable:
+    """The public route: Dynamo traces the module's generated forward."""
+    compiled = torch.compile(module.forward, fullgraph=True, dynamic=dynamic)
+
+    def run(*args: torch.Tensor):
+        try:
+            return compiled(*args)
+        except Exception as err:  # noqa: BLE001
+            warnings.warn(f"torch.compile failed on this program ({type(err).__name__}); "
+                          f"running it as plain torch", RuntimeWarning, stacklevel=2)
+            return module.forward(*args)
+
+    return run
+
+
+def _structure_key(module: torch.fx.GraphModule) -> str:
+    """What makes two programs the same: their code and their constants' values."""
+    digest = hashlib.sha256(module.code.encode())
+    for name in sorted(n.target for n in module.graph.nodes if n.op == "get_attr"):
+        tensor = getattr(module, name)
+        digest.update(name.encode())
+        digest.update(str((tensor.dtype, tuple(tensor.shape), tensor.device)).encode())
+        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
+                      if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def runner(module: torch.fx.GraphModule, linker: str, dynamic: Sequence[int]) -> Callable:
+    """The callable that runs `module` for a Function of this linker."""
+    if linker == "inductor":
+        use_disk_cache()
+        return InductorProgram(module, dynamic)
+    if linker == "torch_compile":
+        use_disk_cache()
+        return InductorProgram(module, dynamic, entry="torch.compile")
+    return module.forward
