@@ -281,16 +281,19 @@ class FunctionMaker:
         self.n_outputs = len(spec.outputs)
         rewrite_graph(self.fgraph, mode)
         position = {v: i for i, v in enumerate(graph_inputs)}
-        update_positions = [(position[target], self.fgraph.outputs[self.n_outputs + k])
-                            for k, (target, _) in enumerate(spec.updates)]
-        # The program computes the user's outputs; update values only feed the writes.
-        program_graph = FunctionGraph(self.fgraph.inputs, self.fgraph.outputs, clone=False)
-        names = [inp.name or f"in{i}" for i, inp in enumerate(spec.inputs)] + \
-                [sv.name or f"shared{i}" for i, sv in enumerate(spec.shared)]
-        self.program = build_program(_OutputsOnly(program_graph, self.n_outputs), device,
-                                     update_positions, spec.borrowed, names,
-                                     capture=mode.linker == "debug")
+        self.update_positions = [(position[target], self.fgraph.outputs[self.n_outputs + k])
+                                 for k, (target, _) in enumerate(spec.updates)]
+        self.input_names = [inp.name or f"in{i}" for i, inp in enumerate(spec.inputs)] + \
+                           [sv.name or f"shared{i}" for i, sv in enumerate(spec.shared)]
+        self.program = self.lower(capture=mode.linker == "debug")
         self.n_user_inputs = n_user
+
+    def lower(self, **options: Any):
+        """Lower the rewritten graph: the user's outputs are the program's results,
+        the update values feed the writes into the shared tensors."""
+        return build_program(_OutputsOnly(self.fgraph, self.n_outputs), self.device,
+                             self.update_positions, self.spec.borrowed, self.input_names,
+                             **options)
 
 
 class _OutputsOnly:
@@ -438,6 +441,24 @@ class Function:
     def code(self) -> str:
         """The generated torch program, as Python source."""
         return self.maker.program.code
+
+    # -- export ------------------------------------------------------------------------------
+
+    def to_module(self):
+        """A torch.nn.Module running this function; its parameters and buffers are the
+        shared tensors themselves, and its forward applies the updates."""
+        from .export import to_module
+        return to_module(self)
+
+    def to_torchscript(self, *example_args: Any):
+        """A TorchScript module (saveable with torch.jit.save, runnable without symtorch)."""
+        from .export import to_torchscript
+        return to_torchscript(self, *example_args)
+
+    def to_exported_program(self, *example_args: Any):
+        """A torch.export.ExportedProgram of this function."""
+        from .export import to_exported_program
+        return to_exported_program(self, *example_args)
 
     def copy(self, share_memory: bool = False, swap: Mapping | None = None,
              delete_updates: bool = False, name: str | None = None) -> Function:

@@ -182,7 +182,8 @@ class Program:
 def build_program(fgraph: FunctionGraph, device: torch.device,
                   updates: Sequence[tuple[int, Variable]] = (),
                   borrowed: Sequence[bool] = (),
-                  input_names: Sequence[str] = (), capture: bool = False) -> Program:
+                  input_names: Sequence[str] = (), capture: bool = False,
+                  updates_as_outputs: bool = False) -> Program:
     """Lower `fgraph` into one FX GraphModule.
 
     The module takes one tensor per `fgraph.inputs` entry, computes every output,
@@ -252,6 +253,10 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
                 outputs.append(ctx.tensor(values[out], out).clone())
                 captured.append(out)
 
+    n_results = len(outputs) - len(captured)
+    if updates_as_outputs:
+        outputs.extend(ctx.tensor(values[var], var) for _, var in updates)
+        updates = []
     if len(updates) == 1 and _update_in_place(ctx, fgraph, order, values, *updates[0]):
         updates = []
     if updates:
@@ -273,7 +278,7 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
     _remove_unused(graph)
     graph.lint()
     module = torch.fx.GraphModule(ctx.constants, graph, class_name="SymtorchProgram")
-    return Program(module, len(outputs) - len(captured), ctx.constants, captured)
+    return Program(module, n_results, ctx.constants, captured)
 
 
 def _remove_unused(graph: torch.fx.Graph) -> None:
