@@ -8,18 +8,59 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
+
 
 @dataclass
 class Timing:
     name: str
     median_us: float
     compile_s: float | None = None
+    peak_mb: float | None = None
+    note: str = ""
+
+
+def reset_peak_memory() -> None:
+    """Reset the process's peak resident memory (Linux), and CUDA's peak counter."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_memory_mb() -> float | None:
+    """Peak memory since the last reset: CUDA allocations on a GPU, else process RSS."""
+    if torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated() / 2**20
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def measure(name: str, fn: Callable[[], object], compile_s: float | None = None,
+            note: str = "") -> Timing:
+    """Time `fn` (median per call) and record the peak memory while it ran."""
+    reset_peak_memory()
+    median = time_call(fn)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return Timing(name, median, compile_s, peak_memory_mb(), note)
 
 
 def time_call(fn: Callable[[], object], *, min_time: float = 0.2, repeats: int = 7) -> float:
     """Median time of one call of `fn`, in microseconds (calls batched to beat timer noise)."""
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     fn()
     fn()
+    sync()
     number = 1
     while True:
         start = time.perf_counter()
@@ -36,6 +77,7 @@ def time_call(fn: Callable[[], object], *, min_time: float = 0.2, repeats: int =
             start = time.perf_counter()
             for _ in range(number):
                 fn()
+            sync()
             samples.append((time.perf_counter() - start) / number)
     finally:
         gc.enable()

@@ -1,52 +1,118 @@
 """Run every benchmark in one process and write benchmarks/RESULTS.md.
 
-    python -m benchmarks.run            # from the repository root
+    python -m benchmarks.run [--quick] [--only NAME ...]
 
-Times are medians per call in microseconds; ratios are against plain torch
+Times are medians per call; "vs torch" is the ratio to plain torch and
+"vs best peer" the ratio to the fastest non-symtorch implementation, both
 measured in the same run. Tests never assert times; this file only reports.
+PyTensor and JAX are compared when installed (optional extras); a plot of the
+ratios is written when matplotlib is installed.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
+import importlib.util
 import os
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from . import overhead
+from . import derivatives, elementwise, overhead, training
 from .common import Timing
 
 COMMAND = "python -m benchmarks.run"
 
+WORKLOADS: dict[str, tuple[str, Callable[[], list[Timing]]]] = {
+    "accumulator": ("Per-call overhead: the accumulator (one in-place update)",
+                    lambda: overhead.accumulator("FAST_COMPILE") + overhead.accumulator("FAST_RUN")[1::2]),
+    "chain_small": ("10-op elementwise chain on float32[100] (call overhead)",
+                    lambda: overhead.elementwise_chain("FAST_COMPILE")
+                    + overhead.elementwise_chain("FAST_RUN")[1:]),
+    "logistic": ("Logistic-regression training step (N=400, 784 features, float64)",
+                 training.logistic_regression),
+    "mlp": ("MLP training step (784-500-10, tanh, softmax, batch 128, float32)", training.mlp),
+    "hvp": ("Hessian-vector product (x of size 1000, y = sum(tanh(x)**2 * c))",
+            derivatives.hessian_vector),
+    "chain_large": ("Memory-bound elementwise chain on float32[4096, 4096]",
+                    elementwise.elementwise_chain),
+}
 
-def table(title: str, rows: list[Timing], baseline: str) -> str:
-    base = next(r.median_us for r in rows if r.name.startswith(baseline))
+
+def _is_peer(name: str) -> bool:
+    return not name.startswith("symtorch") and not name.startswith("bare")
+
+
+def table(title: str, rows: list[Timing]) -> str:
+    base = next((r.median_us for r in rows if r.name.startswith("plain torch")), rows[0].median_us)
+    peers = [r.median_us for r in rows if _is_peer(r.name)]
+    best = min(peers) if peers else base
     lines = [f"### {title}", "",
-             "| implementation | median per call (µs) | ratio to plain torch | compile (s) |",
-             "|---|---:|---:|---:|"]
+             "| implementation | median per call | vs torch | vs best peer | compile (s) | peak memory (MiB) | note |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        compile_s = f"{r.compile_s:.3f}" if r.compile_s is not None else ""
-        lines.append(f"| {r.name} | {r.median_us:.2f} | {r.median_us / base:.2f}x | {compile_s} |")
+        compile_s = f"{r.compile_s:.2f}" if r.compile_s is not None else ""
+        peak = f"{r.peak_mb:.0f}" if r.peak_mb is not None else ""
+        lines.append(f"| {r.name} | {_format_time(r.median_us)} | {r.median_us / base:.2f}x | "
+                     f"{r.median_us / best:.2f}x | {compile_s} | {peak} | {r.note} |")
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def _format_time(us: float) -> str:
+    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.1f} µs"
+
+
+def plot(results: dict[str, list[Timing]], path: Path) -> bool:
+    if importlib.util.find_spec("matplotlib") is None:
+        return False
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 0.4 * sum(len(r) for r in results.values()) + 1))
+    labels, ratios = [], []
+    for key, rows in results.items():
+        base = next((r.median_us for r in rows if r.name.startswith("plain torch")), rows[0].median_us)
+        for r in rows:
+            labels.append(f"{key}: {r.name}")
+            ratios.append(r.median_us / base)
+    ax.barh(range(len(ratios)), ratios)
+    ax.set_yticks(range(len(ratios)), labels, fontsize=7)
+    ax.axvline(1.0, color="k", linewidth=0.8)
+    ax.set_xlabel("time per call relative to plain torch (lower is better)")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="workloads to run")
+    args = parser.parse_args(argv)
+    chosen = args.only or list(WORKLOADS)
+    results: dict[str, list[Timing]] = {}
     sections = []
-    for mode in ("FAST_COMPILE", "FAST_RUN"):
-        acc = overhead.accumulator(mode)
-        sections.append(table(f"Accumulator call overhead, {mode}", acc, "plain torch (Python int"))
-        chain = overhead.elementwise_chain(mode)
-        sections.append(table(f"10-op elementwise chain, float32[100], {mode}", chain, "plain torch"))
+    for key in chosen:
+        title, run = WORKLOADS[key]
+        print(f"running {key} ...", file=sys.stderr, flush=True)
+        results[key] = run()
+        sections.append(table(title, results[key]))
+    optional = [name for name in ("pytensor", "jax") if importlib.util.find_spec(name) is None]
+    device = (f"CUDA {torch.cuda.get_device_name()}" if torch.cuda.is_available() else "no GPU")
     header = (f"# symtorch benchmark results\n\nMade by `{COMMAND}` on "
               f"{datetime.date.today().isoformat()}: Python {platform.python_version()}, "
-              f"torch {torch.__version__}, {os.cpu_count()} CPU cores, "
-              f"{'CUDA ' + torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU'}."
-              f"\n\n")
-    text = header + "\n".join(sections)
+              f"torch {torch.__version__}, {os.cpu_count()} CPU cores, {device}, "
+              f"{torch.get_num_threads()} torch threads.\n\n"
+              + (f"Not installed, so not compared: {', '.join(optional)}.\n\n" if optional else ""))
     out = Path(__file__).with_name("RESULTS.md")
+    text = header + "\n".join(sections)
+    if plot(results, out.with_name("ratios.png")):
+        text += "\n![ratios to plain torch](ratios.png)\n"
     out.write_text(text)
     sys.stdout.write(text)
 

@@ -83,6 +83,8 @@ class InductorProgram:
         if fn is None:
             fn = self._timed(lambda: self._compile(args))
             _COMPILED[cache_key] = fn
+        if fn is not self.module.forward and all(a.device.type == "cpu" for a in args):
+            fn = _FasterOfTwo(fn, self.module.forward, self.by_signature, key)
         self.by_signature[key] = fn
         return fn
 
@@ -107,6 +109,37 @@ class InductorProgram:
         self.compile_seconds += time.perf_counter() - start
         self.compiles += 1
         return fn
+
+
+class _FasterOfTwo:
+    """For the first calls, alternate the compiled program and the plain one, timing
+    both; then keep the faster for this signature. On tiny programs the compiled
+    wrapper's own overhead can exceed the work it saves. Both compute the same
+    thing, so alternating real calls is safe. (CPU only: CUDA timing is async.)"""
+
+    TRIALS = 6
+
+    def __init__(self, compiled: Callable, eager: Callable, table: dict, key: tuple):
+        self.candidates = (compiled, eager)
+        self.times: tuple[list[float], list[float]] = ([], [])
+        self.table, self.key = table, key
+        self.calls = 0
+
+    def __call__(self, *args: torch.Tensor) -> Any:
+        which = self.calls % 2
+        self.calls += 1
+        start = time.perf_counter()
+        result = self.candidates[which](*args)
+        self.times[which].append(time.perf_counter() - start)
+        if self.calls >= 2 * self.TRIALS:
+            medians = [sorted(t)[len(t) // 2] for t in self.times]
+            self.table[self.key] = self.candidates[medians.index(min(medians))]
+        return result
+
+    @property
+    def chosen(self) -> str | None:
+        fn = self.table.get(self.key)
+        return None if fn is self else "compiled" if fn is self.candidates[0] else "plain torch"
 
 
 def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> str | None:

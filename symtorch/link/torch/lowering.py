@@ -74,7 +74,7 @@ def lowering_of(op: Op) -> Lowering:
 
 def host_to_tensor(value: Any, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """A host value (int, float, tuple of them) as a tensor."""
-    return torch.tensor(value, dtype=dtype, device=device)
+    return torch.as_tensor(value, dtype=dtype, device=device)
 
 
 def as_int_tuple(shape: Any) -> tuple:
