@@ -109,3 +109,16 @@ def test_a_program_with_data_dependent_lengths_runs_as_plain_torch():
     np.testing.assert_array_equal(f([1.0, 2.0, 3.0], 1), [4.0, 6.0])
     np.testing.assert_array_equal(f([1.0, 2.0, 3.0], 2), [6.0])
     assert "data-dependent" in f._forward.fallback_reason
+
+
+def test_a_borrowed_output_is_written_into_the_same_storage_each_call():
+    x = T.fmatrix("x")
+    f = function([x], symtorch.Out(T.exp(x) * 2, borrow=True), mode="FAST_RUN",
+                 output_type="torch")
+    a = f(torch.zeros(4, 3))
+    ptr = a.data_ptr()
+    b = f(torch.ones(4, 3))
+    assert b.data_ptr() == ptr  # reused: the previous result was overwritten (Theano's borrow)
+    torch.testing.assert_close(b, torch.full((4, 3), 2 * np.e, dtype=torch.float32))
+    c = f(torch.ones(2, 2))  # a new signature gets its own buffer
+    assert c.shape == (2, 2)

@@ -347,7 +347,13 @@ class Function:
         else:
             dynamic = [i for i, v in enumerate(self.maker.fgraph.inputs)
                        if None in v.type.shape or isinstance(v, SharedVariable)]
-            self._forward = runner(program.module, mode.linker, dynamic)
+            buffered = [i for i, b in enumerate(spec.borrowed) if b]
+            if buffered and mode.linker != "torch":
+                # Borrowed outputs of a compiled program go into persistent buffers.
+                self._forward = runner(self.maker.lower(out_buffers=True).module, mode.linker,
+                                       dynamic, plain=program.module, buffered=buffered)
+            else:
+                self._forward = runner(program.module, mode.linker, dynamic)
         self._n_inputs = len(spec.inputs)
         self._names = {inp.name: i for i, inp in enumerate(spec.inputs) if inp.name}
         self._converters = [

@@ -51,12 +51,18 @@ class InductorProgram:
 
     `dynamic` lists the positions of inputs whose type leaves some length unknown
     (and shared inputs, whose shape set_value may change): only their shapes are
-    looked at per call.
+    looked at per call. When `buffered` names outputs (borrowed ones), `module`
+    takes one more input per such output, a persistent tensor it writes the
+    result into; `plain` is the same program without them, run on fake tensors
+    to learn the outputs' shapes for each signature.
     """
 
     def __init__(self, module: torch.fx.GraphModule, dynamic: Sequence[int],
-                 entry: str = "compile_fx"):
+                 entry: str = "compile_fx", plain: torch.fx.GraphModule | None = None,
+                 buffered: Sequence[int] = ()):
         self.module = module
+        self.plain = plain if plain is not None else module
+        self.buffered = tuple(buffered)
         self.dynamic = tuple(dynamic)
         self.entry = entry
         self.by_signature: dict[tuple, Callable] = {}
@@ -74,25 +80,34 @@ class InductorProgram:
         return fn(*args)
 
     def _compiled_for(self, key: tuple, args: Sequence[torch.Tensor]) -> Callable:
-        if len(self.by_signature) >= MAX_SIGNATURES:
+        if len(self.by_signature) >= MAX_SIGNATURES and not self.buffered:
             if self.general is None:
                 self.general = self._timed(lambda: _torch_compile(self.module, dynamic=True))
             return self.general
-        cache_key = (self._structure, key, tuple((a.dtype, a.device) for a in args))
-        fn = _COMPILED.get(cache_key)
-        if fn is None:
-            fn = self._timed(lambda: self._compile(args))
-            _COMPILED[cache_key] = fn
-        if fn is not self.module.forward and all(a.device.type == "cpu" for a in args):
-            fn = _FasterOfTwo(fn, self.module.forward, self.by_signature, key)
-        self.by_signature[key] = fn
-        return fn
-
-    def _compile(self, args: Sequence[torch.Tensor]) -> Callable:
-        problem = _dry_run(self.module, args)
+        fake_outputs, problem = _dry_run(self.plain, args)
+        buffers = tuple(torch.empty(fake_outputs[i].shape, dtype=fake_outputs[i].dtype,
+                                    device=fake_outputs[i].device) for i in self.buffered)
+        full_args = (*args, *buffers)
         if problem is not None:  # data-dependent Python values: the program stays eager
             self.fallback_reason = problem
-            return self.module.forward
+            fn = self.module.forward
+        else:
+            cache_key = (self._structure, key, tuple((a.dtype, a.device) for a in args))
+            fn = _COMPILED.get(cache_key)
+            if fn is None:
+                fn = self._timed(lambda: self._compile(full_args))
+                _COMPILED[cache_key] = fn
+
+        def settle(chosen: Callable) -> None:
+            self.by_signature[key] = _with_buffers(chosen, buffers)
+
+        if fn is not self.module.forward and all(a.device.type == "cpu" for a in args):
+            settle(_FasterOfTwo(fn, self.module.forward, settle))
+        else:
+            settle(fn)
+        return self.by_signature[key]
+
+    def _compile(self, args: Sequence[torch.Tensor]) -> Callable:
         compile_fx = _compile_fx() if self.entry == "compile_fx" else None
         if compile_fx is not None:
             try:
@@ -111,6 +126,17 @@ class InductorProgram:
         return fn
 
 
+def _with_buffers(fn: Callable, buffers: tuple) -> Callable:
+    if not buffers:
+        return fn
+
+    def run(*args: torch.Tensor) -> Any:
+        return fn(*args, *buffers)
+
+    run.inner = fn  # type: ignore[attr-defined]
+    return run
+
+
 class _FasterOfTwo:
     """For the first calls, alternate the compiled program and the plain one, timing
     both; then keep the faster for this signature. On tiny programs the compiled
@@ -119,11 +145,12 @@ class _FasterOfTwo:
 
     TRIALS = 6
 
-    def __init__(self, compiled: Callable, eager: Callable, table: dict, key: tuple):
+    def __init__(self, compiled: Callable, eager: Callable, settle: Callable[[Callable], None]):
         self.candidates = (compiled, eager)
         self.times: tuple[list[float], list[float]] = ([], [])
-        self.table, self.key = table, key
+        self.settle = settle
         self.calls = 0
+        self.chosen: str | None = None
 
     def __call__(self, *args: torch.Tensor) -> Any:
         which = self.calls % 2
@@ -131,33 +158,31 @@ class _FasterOfTwo:
         start = time.perf_counter()
         result = self.candidates[which](*args)
         self.times[which].append(time.perf_counter() - start)
-        if self.calls >= 2 * self.TRIALS:
+        if self.calls >= 2 * self.TRIALS and self.chosen is None:
             medians = [sorted(t)[len(t) // 2] for t in self.times]
-            self.table[self.key] = self.candidates[medians.index(min(medians))]
+            best = medians.index(min(medians))
+            self.chosen = ("compiled", "plain torch")[best]
+            self.settle(self.candidates[best])
         return result
 
-    @property
-    def chosen(self) -> str | None:
-        fn = self.table.get(self.key)
-        return None if fn is self else "compiled" if fn is self.candidates[0] else "plain torch"
 
-
-def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> str | None:
+def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> tuple[list, str | None]:
     """Run the program on fake tensors of the arguments' shapes before compiling it.
 
-    Inconsistent arguments (lengths that do not broadcast, an update of the wrong
-    shape) raise torch's error here, before anything is compiled or written. A
-    program that needs data-dependent Python values (`.item()`) cannot be traced:
-    the reason is returned, and the caller runs it as plain torch.
+    Returns the fake outputs (their shapes and dtypes) and None, or, for a program
+    that needs data-dependent Python values (`.item()`) and so cannot be traced,
+    the reason: the caller then runs it as plain torch. Inconsistent arguments
+    (lengths that do not broadcast, an update of the wrong shape) raise torch's
+    error here, before anything is compiled or written.
     """
     from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode
 
     try:
         with FakeTensorMode(allow_non_fake_inputs=True) as fake_mode:
-            module.forward(*[fake_mode.from_tensor(a) for a in args])
+            outputs = module.forward(*[fake_mode.from_tensor(a) for a in args])
     except DataDependentOutputException as err:
-        return f"needs data-dependent values ({err})"
-    return None
+        return [], f"needs data-dependent values ({err})"
+    return list(outputs), None
 
 
 def _torch_compile(module: torch.fx.GraphModule, dynamic: bool) -> Callable:
@@ -187,12 +212,12 @@ def _structure_key(module: torch.fx.GraphModule) -> str:
     return digest.hexdigest()
 
 
-def runner(module: torch.fx.GraphModule, linker: str, dynamic: Sequence[int]) -> Callable:
-    """The callable that runs `module` for a Function of this linker."""
-    if linker == "inductor":
+def runner(module: torch.fx.GraphModule, linker: str, dynamic: Sequence[int],
+           plain: torch.fx.GraphModule | None = None, buffered: Sequence[int] = ()) -> Callable:
+    """The callable that runs `module` for a Function of this linker (see InductorProgram
+    for `plain` and `buffered`)."""
+    if linker in ("inductor", "torch_compile"):
         use_disk_cache()
-        return InductorProgram(module, dynamic)
-    if linker == "torch_compile":
-        use_disk_cache()
-        return InductorProgram(module, dynamic, entry="torch.compile")
+        entry = "compile_fx" if linker == "inductor" else "torch.compile"
+        return InductorProgram(module, dynamic, entry, plain, buffered)
     return module.forward

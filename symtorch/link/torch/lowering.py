@@ -183,7 +183,7 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
                   updates: Sequence[tuple[int, Variable]] = (),
                   borrowed: Sequence[bool] = (),
                   input_names: Sequence[str] = (), capture: bool = False,
-                  updates_as_outputs: bool = False) -> Program:
+                  updates_as_outputs: bool = False, out_buffers: bool = False) -> Program:
     """Lower `fgraph` into one FX GraphModule.
 
     The module takes one tensor per `fgraph.inputs` entry, computes every output,
@@ -203,6 +203,9 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
             name, k = f"{base}_{k}", k + 1
         used_names.add(name)
         values[var] = ctx.proxy(graph.placeholder(name))
+
+    buffers = {i: ctx.proxy(graph.placeholder(f"out{i}_buffer"))
+               for i, b in enumerate(borrowed) if b and out_buffers}
 
     order = fgraph.toposort()
     for node in order:
@@ -241,6 +244,8 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
     for i, var in enumerate(fgraph.outputs):
         borrow = borrowed[i] if i < len(borrowed) else False
         out = result_tensor(var, borrow)
+        if i in buffers:
+            out = buffers[i].copy_(out)
         if var in seen:
             out = out.clone()  # one result object per output: the user may change either
         seen.add(var)
