@@ -77,13 +77,18 @@ as_tensor = as_tensor_variable
 
 def get_scalar_constant_value(v: Any) -> Any:
     """The Python value of a scalar known at graph-building time, or raise
-    NotScalarConstantError. Looks through broadcasts and casts of constants."""
+    NotScalarConstantError. Looks through broadcasts and casts of constants (and
+    applies the casts: a -1 cast to uint8 is 255)."""
     if isinstance(v, (int, float, bool, np.number)):
         return v
+    original = v
     while isinstance(v, Variable):
         if isinstance(v, TensorConstant):
             if v.data.size == 1:
-                return v.data.reshape(()).item()
+                value = v.data.reshape(())
+                if isinstance(original, TensorVariable) and original.dtype != v.dtype:
+                    value = value.astype(original.type.numpy_dtype)
+                return value.item()
             break
         owner = v.owner
         if owner is None or len(owner.inputs) != 1 or \

@@ -1,11 +1,8 @@
-"""Fused products that the specialize phase builds: `c + a @ b` in one BLAS call (AddMM for
-two matrices, AddMV for a matrix and a vector) and the sum of the squares of all elements
-of an array (SumOfSquares, the dot product of the flattened array with itself).
-
-Users do not write these; rewriting/specialize.py turns `dot(x, W) + b` and `sum(x ** 2)`
-into them. Each op holds its types, shape inference, NumPy reference, gradient (as a graph
-of ordinary ops) and R_op; the torch rules (torch.addmm, torch.addmv, torch.dot) are in
-link/torch/blas_fused.py.
+"""Fused products the specialize phase builds (rewriting/specialize.py), not users: c + a @ b
+in one BLAS call (AddMM for two matrices, AddMV for a matrix and a vector) and the sum of
+squares of all elements (SumOfSquares, a dot of the flattened array with itself). Each op
+holds types, shapes, NumPy reference, gradient and R_op; the torch rules (torch.addmm,
+torch.addmv, torch.dot) are in link/torch/blas_fused.py.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ import numpy as np
 from ..graph.basic import Apply, Op, Variable
 from .basic import as_tensor_variable
 from .blas import dot, outer
-from .elemwise import DimShuffle, broadcast_shapes
+from .elemwise import broadcast_shapes
 from .reduction import sum as tsum
 from .reduction import sum_to
 from .type import TensorType, numpy_dtype
@@ -242,7 +239,3 @@ def sum_of_squares(x: Any) -> TensorVariable:
     """sum(x ** 2) over all elements, as one SumOfSquares node (float32/float64)."""
     return _sum_of_squares(x)
 
-
-def transpose_matrix(x: TensorVariable) -> TensorVariable:
-    """x.T for a matrix, as a DimShuffle (a view)."""
-    return DimShuffle(2, (1, 0))(x)

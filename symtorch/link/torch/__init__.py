@@ -8,7 +8,7 @@ from . import elemwise  # noqa: F401  (registers rules)
 from .lowering import LOWERINGS, Program, build_program, lower
 
 for _module in ("math", "reduction", "shape", "construction", "join", "subtensor", "blas", "sort",
-                "extra_ops", "nnet", "torch_op", "gradient", "blas_fused"):
+                "extra_ops", "nnet", "torch_op", "gradient", "blas_fused", "ifelse", "scan"):
     try:
         __import__(f"{__name__}.{_module}")
     except ModuleNotFoundError as _err:
