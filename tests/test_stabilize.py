@@ -119,7 +119,10 @@ def test_log_one_minus_sigmoid_becomes_minus_softplus(form, dtype):
     s = T.nnet.sigmoid(x)
     out = {"log(1 - s)": lambda: T.log(1 - s), "log1p(-s)": lambda: T.log1p(-s),
            "log(1 + -s)": lambda: T.log(1 + -s)}[form]()
-    naive, fast, excluded = compile_pair([x], out, "log_one_minus_sigmoid_to_softplus")
+    naive, fast, _ = compile_pair([x], out, "log_one_minus_sigmoid_to_softplus")
+    # 1 - s also becomes sigmoid(-x) (whose log is softplus too): exclude both to see s stay.
+    excluded = symtorch.function([x], out, mode=FAST.excluding(
+        "log_one_minus_sigmoid_to_softplus", "sigmoid_of_minus_from_one_minus_sigmoid"))
     assert has(fast, "softplus") and not has(fast, "sigmoid")
     assert has(excluded, "sigmoid")
     value = np.array([800.0, 1.0, -3.0], dtype)
@@ -404,9 +407,58 @@ def test_fast_compile_runs_no_stabilization():
 def test_each_stabilization_is_tagged_for_fast_run_only():
     from symtorch.rewriting import NodeRewriter, rewrite_db, stabilize
     names = [name for name, obj in vars(stabilize).items() if isinstance(obj, NodeRewriter)]
-    assert len(names) == 11
+    assert len(names) == 14
     for name in names:
         entry = rewrite_db.entries[name]
         assert entry.phase == "stabilize"
         assert {"fast_run", "stabilize"} <= entry.tags and "fast_compile" not in entry.tags
         assert entry.rewriter.__doc__ and "->" in entry.rewriter.__doc__
+
+
+# -- the logistic function written out --------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_inverse_of_one_plus_exp_becomes_a_sigmoid(dtype):
+    x = T.vector("x", dtype=dtype)
+    naive, fast, without = compile_pair([x], 1 / (1 + T.exp(-x)), "sigmoid_from_inverse_of_one_plus_exp")
+    assert has(fast, "sigmoid") and not has(without, "sigmoid")
+    xv = np.array([-800.0, -3.0, 0.0, 2.0, 800.0], dtype=dtype)
+    with np.errstate(over="ignore"):
+        expected = 1 / (1 + np.exp(-xv.astype("float64")))
+    assert_allclose(fast(xv), expected.astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_one_minus_sigmoid_keeps_its_value_where_it_would_round_to_zero(dtype):
+    x = T.vector("x", dtype=dtype)
+    naive, fast, without = compile_pair([x], 1 - T.nnet.sigmoid(x),
+                                        "sigmoid_of_minus_from_one_minus_sigmoid")
+    xv = np.array([40.0, 60.0], dtype=dtype)
+    assert np.all(naive(xv) == 0) and np.all(without(xv) == 0)
+    assert_allclose(fast(xv), (1 / (1 + np.exp(xv.astype("float64")))).astype(dtype))
+
+
+def test_inverse_of_a_sigmoid_becomes_one_plus_exp():
+    x = T.dvector("x")
+    naive, fast, without = compile_pair([x], 1 / T.nnet.sigmoid(x),
+                                        "one_plus_exp_from_inverse_sigmoid")
+    assert not has(fast, "sigmoid") and has(without, "sigmoid")
+    xv = np.array([-5.0, 0.0, 3.0])
+    assert_allclose(fast(xv), 1 + np.exp(-xv))
+
+
+def test_the_tutorial_logistic_regression_gradient_is_finite_when_saturated():
+    x, y = T.dmatrix("x"), T.dvector("y")
+    w = symtorch.shared(np.array([40.0, -40.0]), name="w")
+    p_1 = 1 / (1 + T.exp(-T.dot(x, w)))
+    xent = -y * T.log(p_1) - (1 - y) * T.log(1 - p_1)
+    gw = T.grad(xent.mean(), w)
+    xv, yv = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, 1.0])
+    naive = symtorch.function([x, y], [xent, gw], mode=NAIVE)(xv, yv)
+    assert not np.all(np.isfinite(naive[0]))
+    cost, grad = symtorch.function([x, y], [xent, gw], mode=FAST)(xv, yv)
+    # z = [40, 40] with the wrong labels: each cross-entropy is softplus(40), about 40.
+    assert_allclose(cost, np.logaddexp(0, [40.0, 40.0]))
+    p = 1 / (1 + np.exp(-(xv @ np.array([40.0, -40.0]))))
+    assert_allclose(grad, (p - yv) @ xv / 2, rtol=1e-9)  # (p - y) x / n

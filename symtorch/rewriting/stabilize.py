@@ -193,6 +193,64 @@ def _log_of_one_minus_sigmoid(var: Variable) -> Variable | None:
     return s if s is not None and _is_sigmoid(s) else None
 
 
+_TRUE_DIV = elemwise_op("true_div")
+
+
+@register("stabilize", "fast_run")
+@node_rewriter([_TRUE_DIV, elemwise_op("reciprocal")])
+def sigmoid_from_inverse_of_one_plus_exp(fgraph: FunctionGraph, node):
+    """1 / (1 + exp(a)) -> sigmoid(-a): the logistic function written out (as in the Theano
+    tutorial), named so that the sigmoid rewrites below apply. Equal for real a; sigmoid
+    is computed without the overflow of exp."""
+    out = node.outputs[0]
+    if op_name(out) == "true_div":
+        if scalar_constant(operand(out, 0)) != 1:
+            return None
+        denominator = operand(out, 1)
+    else:
+        denominator = operand(out)
+    exponent = one_plus(denominator)
+    if exponent is None or op_name(exponent) != "exp" or not real_float(out):
+        return None
+    a = operand(exponent)
+    arg = negated(a)
+    return [like(tm.sigmoid(arg if arg is not None else tm.neg(a)), out)]
+
+
+@register("stabilize", "fast_run")
+@node_rewriter([_SUB, _ADD])
+def sigmoid_of_minus_from_one_minus_sigmoid(fgraph: FunctionGraph, node):
+    """1 - sigmoid(x) -> sigmoid(-x): equal for real x, and 1 - sigmoid(x) rounds to 0 for
+    x > 37 (float64) where sigmoid(-x) keeps its value."""
+    out = node.outputs[0]
+    s = one_minus(out)
+    if s is None or not _is_sigmoid(s) or not real_float(out):
+        return None
+    x = operand(s)
+    inner = negated(x)
+    return [like(tm.sigmoid(inner if inner is not None else tm.neg(x)), out)]
+
+
+@register("stabilize", "fast_run")
+@node_rewriter([_TRUE_DIV, elemwise_op("reciprocal")])
+def one_plus_exp_from_inverse_sigmoid(fgraph: FunctionGraph, node):
+    """1 / sigmoid(x) -> 1 + exp(-x): equal for real x; sigmoid(x) underflows to 0 for
+    x < -745 (float64), where 1 / sigmoid(x) would be inf (as exp(-x) is then too, but
+    gradients multiply it by factors that keep the product finite well before that)."""
+    out = node.outputs[0]
+    if op_name(out) == "true_div":
+        if scalar_constant(operand(out, 0)) != 1:
+            return None
+        s = operand(out, 1)
+    else:
+        s = operand(out)
+    if not _is_sigmoid(s) or not real_float(out):
+        return None
+    x = operand(s)
+    inner = negated(x)
+    return [like(1 + tm.exp(inner if inner is not None else tm.neg(x)), out)]
+
+
 @register("stabilize", "fast_run")
 @node_rewriter([_LOG])
 def log_sigmoid_to_softplus(fgraph: FunctionGraph, node):
