@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .config import config
-from .graph.basic import Apply, Op, Type, Variable
+from .graph.basic import Apply, Constant, Op, Type, Variable
 from .graph.traversal import clone_replace, io_toposort
 
 __all__ = [
@@ -348,25 +348,265 @@ def _rop_by_double_lop(fs, xs, vs) -> list[Variable]:
 
 def jacobian(expression: Variable, wrt: Variable | Sequence[Variable], consider_constant=None,
              disconnected_inputs: str = "raise", vectorize: bool = False) -> Any:
-    """d expression / d wrt for a non-scalar expression: shape expression.shape + wrt.shape.
+    """d expression / d wrt, shaped expression.shape + wrt.shape (a list for a list of wrt).
 
-    Row by row this needs `scan`; the vectorized form evaluates all rows at once.
-    Neither is available yet in this version: a clear error says so.
+    Row k of the Jacobian is Lop(expression, wrt, e_k). With `vectorize=True` all rows
+    are computed at once, with no loop: the Lop graph, cut where it stops depending
+    on the cotangent, becomes the inner graph of a `BatchedGraph` op applied to the
+    rows of the identity (lowered with `torch.vmap`, as `torch.func.jacrev` does), so
+    what the rows share is computed once. Without it the rows are a `scan` loop
+    (Theano's form). Both are graphs: they can be differentiated again.
     """
-    raise NotImplementedError(
-        "jacobian needs scan (row by row) or the vectorized batched Lop; neither is built yet. "
-        "For a scalar cost use grad; for Jacobian-vector products use Rop / Lop")
+    T = _T()
+    f = T.as_tensor_variable(expression)
+    single = isinstance(wrt, Variable)
+    ws = [wrt] if single else list(wrt)
+    if f.dtype in _DISCRETE:
+        raise TypeError(f"jacobian: the expression {f.describe()} is {f.dtype}; it must be a "
+                        f"floating-point expression")
+    if f.ndim == 0:
+        out = grad(f, ws, consider_constant=consider_constant,
+                   disconnected_inputs=disconnected_inputs)
+    elif vectorize:
+        out = _jacobian_vectorized(f, ws, consider_constant, disconnected_inputs)
+    else:
+        out = _jacobian_by_scan(f, ws, consider_constant, disconnected_inputs)
+    return out[0] if single else out
 
 
 def hessian(cost: Variable, wrt: Variable | Sequence[Variable], consider_constant=None,
             disconnected_inputs: str = "raise", vectorize: bool = False) -> Any:
-    """The matrix of second derivatives of a scalar cost (see jacobian)."""
+    """The second derivatives of a scalar cost: jacobian(grad(cost, w), w) for each w,
+    shaped w.shape + w.shape (a list for a list of wrt). Where the gradient does not
+    depend on w (a cost linear in w) the Hessian is zeros."""
+    T = _T()
+    cost = T.as_tensor_variable(cost)
+    if cost.ndim != 0:
+        raise TypeError(f"hessian: the cost {cost.describe()} must be a scalar (0 dims); it has "
+                        f"{cost.ndim}")
     single = isinstance(wrt, Variable)
     ws = [wrt] if single else list(wrt)
     out = [jacobian(grad(cost, w, consider_constant=consider_constant,
                          disconnected_inputs=disconnected_inputs), w,
+                    consider_constant=consider_constant, disconnected_inputs="ignore",
                     vectorize=vectorize) for w in ws]
     return out[0] if single else out
+
+
+def _jacobian_vectorized(f: Variable, ws: list[Variable], consider_constant,
+                         disconnected_inputs: str) -> list[Variable]:
+    from .tensor.shape import lengths_of, prod_lengths
+    T = _T()
+    u = f.type.make_variable("cotangent")
+    try:
+        rows = grad(None, ws, consider_constant=consider_constant, known_grads={f: u},
+                    disconnected_inputs=disconnected_inputs, add_names=False)
+    except DisconnectedInputError as err:
+        raise DisconnectedInputError(f"jacobian: {f.describe()} does not depend on one of wrt "
+                                     f"({err}); pass disconnected_inputs='ignore' or 'warn' "
+                                     f"to get zeros") from None
+    lengths = lengths_of(f)
+    n = prod_lengths(lengths)
+    identity = T.reshape(T.eye(n, dtype=f.dtype), [n, *lengths])
+    rows = _batched(rows, {u: identity}, {}, name="jacobian")
+    return [T.reshape(r, [*lengths, *lengths_of(w)]) for r, w in zip(rows, ws)]
+
+
+def _jacobian_by_scan(f: Variable, ws: list[Variable], consider_constant,
+                      disconnected_inputs: str) -> list[Variable]:
+    from .tensor.shape import lengths_of
+    T = _T()
+    try:
+        from .scan import scan
+    except ModuleNotFoundError as err:
+        if not (err.name or "").startswith(__package__ + ".scan"):
+            raise
+        raise NotImplementedError(
+            "jacobian(..., vectorize=False) computes the rows one by one with symtorch.scan, "
+            "which is not available; pass vectorize=True to compute all rows at once") from None
+    flat = T.flatten(f)
+
+    def row(i, y, *xs):
+        return [grad(y[i], x, consider_constant=consider_constant,
+                     disconnected_inputs=disconnected_inputs) for x in xs]
+
+    rows, _ = scan(row, sequences=T.arange(flat.shape[0]), non_sequences=[flat, *ws],
+                   return_list=True)
+    return [T.reshape(r, [*lengths_of(f), *lengths_of(w)]) for r, w in zip(rows, ws)]
+
+
+def _batched(outputs: Sequence[Variable], rows: Mapping[Variable, Variable],
+            outer: Mapping[Variable, Variable], name: str | None = None) -> list[Variable]:
+    """`outputs` for every row at once: each result has a leading dimension, the rows.
+
+    `outputs` are graphs over per-row placeholders, the keys of `rows` (each stands for
+    one row of its value), and other variables; `outer` maps variables of these graphs
+    that stand for others (an enclosing op's inner inputs) to those. The nodes that
+    depend on a placeholder form the inner graph of one BatchedGraph op; what they read
+    from the rest is computed once, outside (integer shape arithmetic is recomputed
+    inside instead, so that the inner program keeps its lengths as host values).
+    Outputs that depend on no placeholder are computed once and repeated.
+    """
+    from .ifelse import InnerGraph, substitute
+    from .tensor.shape import dim_length, lengths_of
+    T = _T()
+    placeholders = list(rows)
+    order = io_toposort([], outputs)
+    depends = set(placeholders)
+    for node in order:
+        if any(v in depends for v in node.inputs):
+            depends.update(node.outputs)
+    inside = {node for node in order if node.outputs[0] in depends}
+    pending = list(inside)
+    while pending:
+        for v in pending.pop().inputs:
+            if v.owner is not None and v.owner not in inside and _shape_arithmetic(v):
+                inside.add(v.owner)
+                pending.append(v.owner)
+    frontier = dict.fromkeys(placeholders)
+    for node in order:
+        if node in inside:
+            frontier.update((v, None) for v in node.inputs if not isinstance(v, Constant)
+                            and (v.owner is None or v.owner not in inside))
+    frontier = list(frontier)
+    mapped = [o for o in outputs if o in depends]
+    unbatched = [v for v in frontier if v not in rows]
+    values = dict(zip(unbatched, substitute(unbatched, dict(outer))))
+    results: dict[Variable, Variable] = {}
+    if mapped:
+        inner = InnerGraph.capture(mapped, frontier)
+        op = BatchedGraph(inner, tuple(v in rows for v in frontier), name)
+        computed = op(*[rows[v] if v in rows else values[v] for v in frontier])
+        results = dict(zip(mapped, computed if isinstance(computed, list) else [computed]))
+    n = dim_length(rows[placeholders[0]], 0)
+    repeated = [o for o in outputs if o not in depends]
+    for o, value in zip(repeated, substitute(repeated, dict(outer))):
+        results[o] = T.alloc(value, n, *lengths_of(value))
+    return [results[o] for o in outputs]
+
+
+def _shape_arithmetic(v: Variable) -> bool:
+    """An integer scalar or short vector computed from shapes (cheap, host-side)."""
+    from .tensor.elemwise import DimShuffle, Elemwise
+    from .tensor.shape import MakeVector, Shape, Shape_i
+    from .tensor.subtensor import Subtensor
+    return getattr(v.type, "dtype", None) in ("int64", "int32") and v.type.ndim <= 1 and \
+        isinstance(v.owner.op, (Shape, Shape_i, MakeVector, Elemwise, DimShuffle, Subtensor))
+
+
+class BatchedGraph(Op):
+    """BatchedGraph(inner, batched)(*values): the inner graph applied to every row of the
+    values marked `batched` (their first dimension) at once, with the other values the
+    same for all rows; each output gains a leading dimension, the rows. Lowered with
+    torch.vmap. Its derivatives are BatchedGraphs of the inner graph's derivatives."""
+
+    __props__ = ("inner", "batched", "name")
+
+    def __init__(self, inner: Any, batched: Sequence[bool], name: str | None = None):
+        self.inner, self.batched, self.name = inner, tuple(bool(b) for b in batched), name
+        if not any(self.batched):
+            raise ValueError("BatchedGraph needs at least one batched input")
+
+    def __str__(self) -> str:
+        return f"BatchedGraph{{{self.name}}}" if self.name else "BatchedGraph"
+
+    def with_inner(self, inner: Any) -> BatchedGraph:
+        """The same op over another inner graph computing the same (a rewritten one)."""
+        return BatchedGraph(inner, self.batched, self.name)
+
+    def make_node(self, *values: Any) -> Apply:
+        from .tensor.type import TensorType
+        T = _T()
+        if len(values) != len(self.inner.inputs):
+            raise TypeError(f"{self} takes {len(self.inner.inputs)} inputs; got {len(values)}")
+        values = [T.as_tensor_variable(v) for v in values]
+        rows = None
+        for v, inner, b in zip(values, self.inner.inputs, self.batched):
+            if v.dtype != inner.dtype or v.ndim != inner.ndim + b:
+                want = TensorType(inner.dtype, (None,) * (inner.ndim + b)).describe_value()
+                raise TypeError(f"{self}: {v.describe()} is {v.type.describe_value()}; expected "
+                                f"{want}{' (rows first)' if b else ''}")
+            if b and rows is None:
+                rows = v.type.shape[0]
+        return Apply(self, values, [TensorType(o.dtype, (rows, *o.type.shape)).make_variable()
+                                    for o in self.inner.outputs])
+
+    def perform(self, node: Apply, inputs: list) -> list:
+        n = next(len(v) for v, b in zip(inputs, self.batched) if b)
+        outs = self.inner.outputs
+        if n == 0:
+            probe = [np.zeros(np.shape(v)[1:], v.dtype) if b else v
+                     for v, b in zip(inputs, self.batched)]
+            return [np.zeros((0, *np.shape(r)), o.type.numpy_dtype)
+                    for r, o in zip(self.inner.evaluate(outs, probe), outs)]
+        per_row = [self.inner.evaluate(outs, [v[k] if b else v for v, b in zip(inputs, self.batched)])
+                   for k in range(n)]
+        return [np.stack([r[i] for r in per_row]).astype(o.type.numpy_dtype)
+                for i, o in enumerate(outs)]
+
+    def infer_shape(self, node: Apply, input_shapes: list) -> list:
+        from .graph.traversal import ancestors
+        from .ifelse import substitute
+        per_row = [tuple(s)[1:] if b else s for s, b in zip(input_shapes, self.batched)]
+        found = self.inner.shapes(self.inner.outputs, per_row)
+        symbolic = [s for shp in found for s in shp if isinstance(s, Variable)]
+        rowwise = {i for i, b in zip(self.inner.inputs, self.batched) if b}
+        if any(v in rowwise for v in ancestors(symbolic)):
+            raise NotImplementedError(f"{self}: a length depends on the rows' values")
+        outer = dict((i, v) for i, v, b in zip(self.inner.inputs, node.inputs, self.batched)
+                     if not b)
+        translated = iter(substitute(symbolic, outer))
+        n = next(s[0] for s, b in zip(input_shapes, self.batched) if b)
+        return [(n, *(next(translated) if isinstance(s, Variable) else s for s in shp))
+                for shp in found]
+
+    def L_op(self, inputs, outputs, output_grads):
+        """For every row, the inner graph's vector-Jacobian product with that row's output
+        gradient: itself a BatchedGraph, summed over the rows for the unbatched inputs."""
+        T = _T()
+        inner = self.inner
+        known: dict[Variable, Variable] = {}
+        placeholders = []
+        for o, g in zip(inner.outputs, output_grads):
+            p = o.type.make_variable("row_grad")
+            placeholders.append((p, g))
+            if o.dtype not in _DISCRETE:
+                known[o] = known[o] + p if o in known else p
+        if not known:
+            return [None] * len(inputs)
+        vjps = grad(None, inner.inputs, known_grads=known, disconnected_inputs="ignore",
+                    return_disconnected="none", null_gradients="return", add_names=False)
+        rows = {i: x for i, x, b in zip(inner.inputs, inputs, self.batched) if b}
+        rows.update(placeholders)
+        outer = {i: x for i, x, b in zip(inner.inputs, inputs, self.batched) if not b}
+        wanted = [j for j, g in enumerate(vjps) if g is not None and not _is_special(g)]
+        results: list[Any] = [g if g is not None and _is_special(g) else None for g in vjps]
+        computed = _batched([vjps[j] for j in wanted], rows, outer, name=self.name)
+        for j, r in zip(wanted, computed):
+            results[j] = r if self.batched[j] else T.sum(r, axis=0)
+        return results
+
+    def R_op(self, inputs, eval_points):
+        """For every row, the inner graph's Jacobian-vector product: a BatchedGraph."""
+        inner = self.inner
+        pairs = [(j, i.type.make_variable("row_tangent")) for j, (i, v) in
+                 enumerate(zip(inner.inputs, eval_points))
+                 if v is not None and i.dtype not in _DISCRETE]
+        wanted = [k for k, o in enumerate(inner.outputs) if o.dtype not in _DISCRETE]
+        if not pairs or not wanted:
+            return [None] * len(inner.outputs)
+        jvps = Rop([inner.outputs[k] for k in wanted], [inner.inputs[j] for j, _ in pairs],
+                   [t for _, t in pairs], disconnected_outputs="ignore")
+        rows = {i: x for i, x, b in zip(inner.inputs, inputs, self.batched) if b}
+        outer = {i: x for i, x, b in zip(inner.inputs, inputs, self.batched) if not b}
+        for j, t in pairs:
+            (rows if self.batched[j] else outer)[t] = eval_points[j]
+        computed = _batched(jvps, rows, outer, name=self.name)
+        results: list[Any] = [None] * len(inner.outputs)
+        for k, r in zip(wanted, computed):
+            results[k] = r if r.dtype == inner.outputs[k].dtype else \
+                _T().cast(r, inner.outputs[k].dtype)
+        return results
 
 
 class ShapeOf(Op):

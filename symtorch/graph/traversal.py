@@ -76,7 +76,7 @@ def clone_replace(outputs: Variable | Sequence[Variable],
     for old, new in pairs.items():
         check_replacement(old, new)
     memo = clone_with_memo(outs, pairs)
-    result = [memo[o] for o in outs]
+    result = [memo.get(o, o) for o in outs]
     return result[0] if single else result
 
 

@@ -207,7 +207,7 @@ def _structure_key(module: torch.fx.GraphModule) -> str:
         tensor = getattr(module, name)
         digest.update(name.encode())
         digest.update(str((tensor.dtype, tuple(tensor.shape), tensor.device)).encode())
-        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
                       if tensor.numel() else b"")
     return digest.hexdigest()
 
