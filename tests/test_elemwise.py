@@ -733,8 +733,9 @@ def test_integer_shape_arithmetic_stays_on_the_host(mode):
     f = function([x], [n, x.shape[0] > 2, T.eq(x.shape[1] % 2, 0)], mode=mode)
     assert [int(v) for v in f(np.ones((3, 5)))] == [8, 1, 0]
     code = f.code
-    for infix in (" * 2", " > 2", " % 2", " == 0"):
+    for infix in (" > 2", " % 2", " == 0"):
         assert infix in code, code
+    assert " * 2" in code or "2 * " in code, code  # rewrites may put the constant first
     assert "torch." not in code.replace("torch.int64", "").replace("torch.bool", ""), code
 
 

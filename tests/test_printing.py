@@ -85,8 +85,9 @@ def test_pp_expands_named_intermediate_results_as_theano_does(xy):
 def test_pp_shows_what_a_compiled_function_runs(xy, mode):
     x, y = xy
     f = symtorch.function([x, y], T.exp(x) * 2 + y, mode=mode)
-    two = f.maker.fgraph.outputs[0].owner.inputs[0].owner.inputs[1]  # as the rewrites left it
-    assert pp(f.maker.fgraph.outputs[0]) == f"((exp(x) * {two}) + y)"
+    product = f.maker.fgraph.outputs[0].owner.inputs[0]
+    two = next(v for v in product.owner.inputs if "TensorConstant" in str(v))  # as rewritten
+    assert pp(f.maker.fgraph.outputs[0]) in (f"((exp(x) * {two}) + y)", f"(({two} * exp(x)) + y)")
     assert "TensorConstant{" in str(two)
     assert pp(f) == pp(f.maker.fgraph.outputs[0])
 

@@ -305,13 +305,20 @@ def _update_in_place(ctx: LoweringContext, fgraph: Any, order: Sequence[Apply],
     when the op has an in-place rule and nothing else reads the new value. With a
     single update, torch's own checks before writing keep the call atomic."""
     target, node = fgraph.inputs[position], new.owner
-    if node is None or not node.inputs or node.inputs[0] is not target or new in fgraph.outputs:
+    if node is None or not node.inputs or new in fgraph.outputs:
         return False
     if any(new in other.inputs for other in order):
         return False
     inplace = lowering_of(node.op).inplace
-    return inplace is not None and inplace(ctx, node, values[target],
-                                           *[values[v] for v in node.inputs[1:]])
+    if inplace is None:
+        return False
+    if node.inputs[0] is not target:
+        # s <- 2 * s: a commutative op may take the target first (rewrites put constants first).
+        commutative = getattr(getattr(node.op, "scalar_op", None), "commutative", False)
+        if not (commutative and len(node.inputs) == 2 and node.inputs[1] is target):
+            return False
+        node = node.op.make_node(node.inputs[1], node.inputs[0])
+    return inplace(ctx, node, values[target], *[values[v] for v in node.inputs[1:]])
 
 
 def _lower_constant(ctx: LoweringContext, var: Variable) -> Any:
