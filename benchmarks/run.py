@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from . import derivatives, elementwise, overhead, training
+from . import derivatives, elementwise, jacobian, overhead, rnn, training
 from .common import Timing
 
 COMMAND = "python -m benchmarks.run"
@@ -38,6 +38,9 @@ WORKLOADS: dict[str, tuple[str, Callable[[], list[Timing]]]] = {
     "mlp": ("MLP training step (784-500-10, tanh, softmax, batch 128, float32)", training.mlp),
     "hvp": ("Hessian-vector product (x of size 1000, y = sum(tanh(x)**2 * c))",
             derivatives.hessian_vector),
+    "jacobian": ("Vectorized Jacobian of x**2, n = 200", jacobian.jacobian_square),
+    "rnn": ("RNN trained by BPTT: 100 steps, batch 32, 64 inputs, 128 hidden, float32",
+            rnn.rnn_bptt),
     "chain_large": ("Memory-bound elementwise chain on float32[4096, 4096]",
                     elementwise.elementwise_chain),
 }

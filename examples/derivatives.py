@@ -1,6 +1,7 @@
 """Seed "Derivatives in Aesara": the tutorial's code with only its imports changed.
 
-The manual Jacobian and Hessian (with scan) wait for scan; everything else runs.
+The manual Jacobian and Hessian with scan are in scan_tutorial.py; the library's
+jacobian and hessian are printed at the end.
 """
 import numpy
 import symtorch as aesara
@@ -57,3 +58,11 @@ gy = aet.grad(y, x)
 Hv = aesara.gradient.Rop(gy, x, v)
 f = aesara.function([x, v], Hv)
 print(repr(f([4, 4], [2, 2])))
+
+# The library's Jacobian and Hessian (vectorized: all rows at once)
+x = aet.dvector('x')
+y = x ** 2
+f = aesara.function([x], aesara.gradient.jacobian(y, x, vectorize=True))
+print(repr(f([4, 4])))
+f = aesara.function([x], aesara.gradient.hessian(aet.sum(x ** 2), x, vectorize=True))
+print(repr(f([4, 4])))

@@ -53,6 +53,14 @@ def test_derivatives_tutorial_values(capsys):
     assert "array([2., 2.])" in out
     assert "array([[0., 0.],\n       [2., 2.]])" in out
     assert out.count("array([4., 4.])") == 2
+    assert "array([[8., 0.],\n       [0., 8.]])" in out  # the library's jacobian
+    assert "array([[2., 0.],\n       [0., 2.]])" in out  # and hessian
+
+
+def test_scan_tutorial_jacobian_and_hessian(capsys):
+    out = run_example("scan_tutorial", capsys)
+    assert "array([[8., 0.],\n       [0., 8.]])" in out
+    assert "array([[2., 0.],\n       [0., 2.]])" in out
 
 
 def _tiny_mnist(path: Path) -> None:
