@@ -298,8 +298,10 @@ class SumTo(Op):
     lengths to x's shape, as torch's `sum_to_size`. Gradients use it to send a gradient
     back to an operand that was broadcast when the function ran. Every target length
     must be 1 or x's length; this is checked when the graph is built where the lengths
-    are known, else when it runs.
+    are known, else when it runs. When nothing is summed the result is x itself.
     """
+
+    view_map = {0: 0}
 
     def make_node(self, x: Any, *lengths: Any) -> Apply:
         from .shape import as_length, static_value

@@ -109,12 +109,12 @@ def _arg_reduce(ctx: LoweringContext, node: Apply, x):
 
 
 def sum_to_size(x: torch.Tensor, shape: tuple) -> torch.Tensor:
-    """torch's sum_to_size, with the error NumPy's reference gives; always a new tensor."""
+    """torch's sum_to_size, with the error NumPy's reference gives. When nothing is summed
+    it returns x itself (SumTo declares that view), saving a copy per gradient step."""
     if len(shape) != x.ndim or any(n not in (1, m) for n, m in zip(shape, x.shape)):
         raise ValueError(f"sum_to: an array of shape {tuple(x.shape)} cannot be summed to shape "
                          f"{tuple(shape)}")
-    out = x.sum_to_size(shape)
-    return out.clone() if out is x else out
+    return x.sum_to_size(shape)
 
 
 @lower(SumTo)
