@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,7 @@ class NodeRewriter:
             if isinstance(t, type):
                 if isinstance(op, t):
                     return True
-            elif op == t:
+            elif op is t or (type(op) is type(t) and op == t):
                 return True
         return False
 
@@ -176,6 +177,16 @@ def stats_of(fgraph: FunctionGraph) -> RewriteStats:
     return stats
 
 
+def rewrite_cache(fgraph: FunctionGraph, key: str, make: Callable[[], Any]) -> Any:
+    """A table rewrites keep on `fgraph` while it is rewritten (the shape feature's keys),
+    made by `make()` on first use; `rewrite_for_mode` drops them all when it is done, so a
+    compiled function does not keep the tables (and the old graph they refer to) alive."""
+    caches = fgraph.__dict__.setdefault("rewrite_caches", {})
+    if key not in caches:
+        caches[key] = make()
+    return caches[key]
+
+
 def apply_node_rewriter(fgraph: FunctionGraph, rewriter: NodeRewriter, node: Apply) -> bool:
     """Try `rewriter` on `node`; replace its outputs in `fgraph` if it returns any."""
     result = rewriter.transform(fgraph, node)
@@ -205,32 +216,73 @@ def apply_node_rewriter(fgraph: FunctionGraph, rewriter: NodeRewriter, node: App
     return True
 
 
-def walk(fgraph: FunctionGraph, rewriters: Sequence[NodeRewriter], order: str = "out_to_in") -> bool:
-    """One pass over the graph's nodes, trying each rewriter on each node still present."""
+class _NewNodes:
+    """A FunctionGraph feature that collects the nodes imported while a walk runs, so the
+    walk can visit what a rewrite built in the same pass."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Apply] = []
+
+    def on_import(self, fgraph: FunctionGraph, node: Apply) -> None:
+        self.nodes.append(node)
+
+    def on_change_input(self, fgraph: FunctionGraph, node: Any, i: int, old: Variable,
+                        new: Variable) -> None:
+        pass
+
+
+def walk(fgraph: FunctionGraph, rewriters: Sequence[NodeRewriter], order: str = "out_to_in",
+         budget: int | None = None) -> bool:
+    """One pass over the graph's nodes, trying each rewriter on each node still present.
+
+    The nodes a rewrite builds are visited next, in the same pass (outputs first when
+    walking out_to_in), so a change that travels along a chain (a DimShuffle lifted
+    towards the inputs) settles in one pass, not one pass per node. Stops after `budget`
+    rewrites (the equilibrium loop's guard against rewrites that undo each other).
+    """
+    if order not in ("out_to_in", "in_to_out"):
+        raise ValueError(f"walk: order must be 'out_to_in' or 'in_to_out'; got {order!r}")
     nodes = fgraph.toposort()
     if order == "out_to_in":
         nodes.reverse()
-    by_class: dict[type, list[NodeRewriter]] = {}
-    changed = False
-    for node in nodes:
-        cls = type(node.op)
-        if cls not in by_class:
-            by_class[cls] = [r for r in rewriters if r.could_match(cls)]
-        for rewriter in by_class[cls]:
+    queue = deque(nodes)
+    by_op: dict[Op, list[NodeRewriter]] = {}  # which rewriters track each op, found once
+    tracker = _NewNodes()
+    fgraph.features.append(tracker)
+    applied = 0
+    try:
+        while queue:
+            node = queue.popleft()
             if node not in fgraph.apply_nodes:
+                continue
+            try:
+                candidates = by_op.get(node.op)
+            except TypeError:  # an op with unhashable props: no cache
+                candidates = [r for r in rewriters if r.matches(node)]
+            if candidates is None:
+                candidates = by_op[node.op] = [r for r in rewriters if r.matches(node)]
+            for rewriter in candidates:
+                if apply_node_rewriter(fgraph, rewriter, node):
+                    applied += 1
+                    break
+            if tracker.nodes:
+                # extendleft reverses: out_to_in visits the newest (the outputs) first.
+                queue.extendleft(tracker.nodes if order == "out_to_in" else tracker.nodes[::-1])
+                tracker.nodes = []
+            if budget is not None and applied > budget:
                 break
-            if rewriter.matches(node) and apply_node_rewriter(fgraph, rewriter, node):
-                changed = True
-                break
-    return changed
+    finally:
+        fgraph.features.remove(tracker)
+    return applied > 0
 
 
 def equilibrium(fgraph: FunctionGraph, rewriters: Sequence[NodeRewriter], name: str = "",
                 max_use_ratio: float = 8.0, graph_rewriters: Sequence[Callable] = ()) -> int:
     """Apply `rewriters` (and `graph_rewriters`) until none changes the graph.
 
-    Stops with a warning after max_use_ratio x (initial number of nodes) passes'
-    worth of rewrites, so a pair of rewrites undoing each other cannot loop forever.
+    Stops with a RuntimeWarning after max_use_ratio x (initial number of nodes) rewrites
+    in one pass, or 50 passes, so a pair of rewrites undoing each other cannot loop
+    forever. Returns the number of passes.
     """
     budget = max(16, int(max_use_ratio * max(len(fgraph.apply_nodes), 1)))
     stats = stats_of(fgraph)
@@ -239,12 +291,12 @@ def equilibrium(fgraph: FunctionGraph, rewriters: Sequence[NodeRewriter], name: 
     while True:
         passes += 1
         before = sum(stats.applied.values())
-        changed = walk(fgraph, rewriters)
+        changed = walk(fgraph, rewriters, budget=budget)
         for graph_rewriter in graph_rewriters:
             changed = graph_rewriter(fgraph) or changed
         if not changed:
             break
-        if sum(stats.applied.values()) > budget + before or passes > 50:
+        if sum(stats.applied.values()) > budget + before or passes >= 50:
             warnings.warn(f"rewriting phase {name!r} stopped after {passes} passes without "
                           f"settling (a rewrite may be undoing another); the graph is still "
                           f"correct but may be less optimized", RuntimeWarning, stacklevel=2)

@@ -90,3 +90,4 @@ def rewrite_for_mode(fgraph: FunctionGraph, mode: Any) -> None:
         node_rewriters = [r for r in in_phase if isinstance(r, NodeRewriter)]
         graph_rewriters = [r for r in in_phase if not isinstance(r, NodeRewriter)]
         equilibrium(fgraph, node_rewriters, name=phase, graph_rewriters=graph_rewriters)
+    fgraph.__dict__.pop("rewrite_caches", None)  # see basic.rewrite_cache

@@ -38,10 +38,18 @@ def merge(fgraph: FunctionGraph) -> bool:
                 fgraph.replace(var, kept, reason="merge")
                 changed = True
     seen: dict = {}
+    # Equal ops share one representative, so a node's key is a tuple of ids (cheap to
+    # hash, where an op hashes its props each time). Merging builds no node, so every id
+    # here belongs to a live object for the whole loop.
+    representative: dict = {}
+    op_ids: dict[int, int] = {}
     for node in fgraph.toposort():
         if node not in fgraph.apply_nodes:
             continue
-        key = (node.op, tuple(node.inputs))
+        op_id = op_ids.get(id(node.op))
+        if op_id is None:
+            op_id = op_ids[id(node.op)] = id(representative.setdefault(node.op, node.op))
+        key = (op_id, *map(id, node.inputs))
         other = seen.setdefault(key, node)
         if other is not node and all(a.type == b.type for a, b in zip(other.outputs, node.outputs)):
             for old, new in zip(node.outputs, other.outputs):
