@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from . import derivatives, elementwise, jacobian, overhead, rnn, training
+from . import derivatives, elementwise, jacobian, overhead, rewriting, rnn, training
 from .common import Timing
 
 COMMAND = "python -m benchmarks.run"
@@ -55,7 +55,8 @@ def table(title: str, rows: list[Timing]) -> str:
     peers = [r.median_us for r in rows if _is_peer(r.name)]
     best = min(peers) if peers else base
     lines = [f"### {title}", "",
-             "| implementation | median per call | vs torch | vs best peer | compile (s) | peak memory (MiB) | note |",
+             "| implementation | median per call | vs torch | vs best peer | compile (s) "
+             "| peak memory (MiB) | note |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         compile_s = f"{r.compile_s:.2f}" if r.compile_s is not None else ""
@@ -95,9 +96,10 @@ def plot(results: dict[str, list[Timing]], path: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="workloads to run")
+    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS) + ["rewriting"],
+                        help="workloads to run")
     args = parser.parse_args(argv)
-    chosen = args.only or list(WORKLOADS)
+    chosen = [k for k in (args.only or list(WORKLOADS)) if k in WORKLOADS]
     results: dict[str, list[Timing]] = {}
     sections = []
     for key in chosen:
@@ -112,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
               f"torch {torch.__version__}, {os.cpu_count()} CPU cores, {device}, "
               f"{torch.get_num_threads()} torch threads.\n\n"
               + (f"Not installed, so not compared: {', '.join(optional)}.\n\n" if optional else ""))
+    if args.only is None or "rewriting" in args.only:
+        print("running rewriting ...", file=sys.stderr, flush=True)
+        sections.append(rewriting.section())
     out = Path(__file__).with_name("RESULTS.md")
     text = header + "\n".join(sections)
     if plot(results, out.with_name("ratios.png")):

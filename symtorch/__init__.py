@@ -21,7 +21,8 @@ from .tensor.torch_op import TorchOp, torch_op
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "FunctionGraph", "In", "Lop", "Mode", "Op", "Out",
-           "Rop", "SharedVariable", "Type", "Variable", "change_flags", "config",
-           "consider_constant", "debugprint", "disconnected_grad", "dprint", "function",
-           "gradient", "grad", "grad_clip", "grad_scale", "hessian", "jacobian", "pp",
-           "pprint", "printing", "scan", "scan_module", "until", "map", "reduce", "foldl", "foldr", "ifelse", "pydotprint", "shared", "tensor", "TorchOp", "torch_op", "verify_grad", "zero_grad"]
+           "Rop", "SharedVariable", "TorchOp", "Type", "Variable", "change_flags", "config",
+           "consider_constant", "debugprint", "disconnected_grad", "dprint", "foldl", "foldr",
+           "function", "grad", "grad_clip", "grad_scale", "gradient", "hessian", "ifelse",
+           "jacobian", "map", "pp", "pprint", "printing", "pydotprint", "reduce", "scan",
+           "scan_module", "shared", "tensor", "torch_op", "until", "verify_grad", "zero_grad"]

@@ -4,7 +4,16 @@ runs in tests/test_inductor.py, and everywhere with SYMTORCH_TEST_FAST_RUN=induc
 
 import os
 
+import pytest
+
 import symtorch
+from symtorch.testing import MODES
 
 if os.environ.get("SYMTORCH_TEST_FAST_RUN") != "inductor":
     symtorch.config.mode = "FAST_RUN_TORCH"
+
+
+@pytest.fixture(params=MODES)
+def mode(request):
+    """The compile modes every mode-dependent test runs in (see symtorch.testing.MODES)."""
+    return request.param

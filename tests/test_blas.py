@@ -13,7 +13,6 @@ from symtorch.link.torch.blas import einsum_by_broadcast
 from symtorch.tensor.blas import BatchedDot, Dot, Einsum, MatMul, TensorDot, parse_einsum
 from symtorch.tensor.reduction import SumTo
 from symtorch.testing import (
-    MODES,
     assert_allclose,
     check_infer_shape,
     random_value,
@@ -23,10 +22,6 @@ from symtorch.testing import (
 
 DTYPES = ["bool", "int8", "int32", "int64", "float32", "float64", "complex128"]
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def var(dtype, ndim, name):

@@ -18,15 +18,11 @@ import symtorch.tensor as T
 from symtorch import config, function
 from symtorch.gradient import DisconnectedInputError, DisconnectedType, Lop, grad, verify_grad
 from symtorch.tensor.construction import Alloc, AllocDiag, Diagonal, SetDiagonal, TensorCopy
-from symtorch.testing import MODES, assert_allclose, random_value
+from symtorch.testing import assert_allclose, random_value
 
 DTYPES = ("bool", "int8", "uint8", "int32", "int64", "float16", "float32", "float64", "complex128")
 rng = np.random.default_rng(7)
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def value(dtype, shape):

@@ -21,16 +21,12 @@ import symtorch.tensor as T
 from symtorch import function
 from symtorch.tensor.elemwise import elemwise_op
 from symtorch.tensor.scalar import SCALAR_OPS, common_dtype, to_float, upgrade_to_float
-from symtorch.testing import MODES, assert_allclose, reference_eval
+from symtorch.testing import assert_allclose, reference_eval
 
 DTYPES = ("bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
           "complex64", "complex128")
 PAIRS = list(itertools.product(DTYPES, DTYPES))
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 # -- common_dtype is NumPy's result_type -------------------------------------------------------

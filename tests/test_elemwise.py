@@ -33,10 +33,6 @@ DTYPES = ("bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float3
 FEW = settings(max_examples=6, deadline=None)
 
 
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
-
 
 # -- which dtypes each row accepts ---------------------------------------------------------
 

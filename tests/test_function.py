@@ -12,13 +12,6 @@ import symtorch.tensor as T
 from symtorch import In, Out, function, shared
 from symtorch.compile import UnusedInputError
 from symtorch.graph import MissingInputError
-from symtorch.testing import MODES
-
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
-
 
 # -- calling ----------------------------------------------------------------------------
 

@@ -6,17 +6,24 @@ import pytest
 import symtorch
 import symtorch.tensor as T
 from symtorch import function
-from symtorch.gradient import (DisconnectedInputError, DisconnectedType, GradientError,
-                               NullTypeGradError, Lop, Rop, grad, grad_clip, grad_scale,
-                               grad_undefined, verify_grad, zero_grad, disconnected_grad)
+from symtorch.gradient import (
+    DisconnectedInputError,
+    DisconnectedType,
+    GradientError,
+    Lop,
+    NullTypeGradError,
+    Rop,
+    disconnected_grad,
+    grad,
+    grad_clip,
+    grad_scale,
+    grad_undefined,
+    verify_grad,
+    zero_grad,
+)
 from symtorch.graph import Apply, Op
 from symtorch.link.torch import lower
-from symtorch.testing import MODES, verify_rop
-
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
+from symtorch.testing import verify_rop
 
 
 def test_grad_of_x_squared_is_2x(mode):

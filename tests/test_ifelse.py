@@ -12,14 +12,10 @@ import symtorch.tensor as T
 from symtorch import function, torch_op
 from symtorch.gradient import DisconnectedInputError, Rop, grad, hessian, verify_grad
 from symtorch.ifelse import IfElse, ifelse
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, reference_eval, verify_rop
+from symtorch.testing import assert_allclose, check_infer_shape, reference_eval, verify_rop
 
 FLOATS = ("float32", "float64")
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def _explode_op(dtype="float64"):

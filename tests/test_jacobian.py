@@ -14,16 +14,12 @@ import symtorch.tensor as T
 from symtorch import function
 from symtorch.gradient import BatchedGraph, DisconnectedInputError, grad, hessian, jacobian, verify_grad
 from symtorch.graph.traversal import io_toposort
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, reference_eval, verify_rop
+from symtorch.testing import assert_allclose, check_infer_shape, reference_eval, verify_rop
 
 HAS_SCAN = importlib.util.find_spec("symtorch.scan") is not None
 FORMS = [True, pytest.param(False, marks=pytest.mark.skipif(
     not HAS_SCAN, reason="the row-by-row form needs symtorch.scan"))]
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def _ops(var):

@@ -19,14 +19,10 @@ import symtorch.tensor as T
 from symtorch import function
 from symtorch.gradient import DisconnectedInputError, DisconnectedType, Lop, Rop, grad
 from symtorch.tensor.join import Join, Repeat, Roll, Split
-from symtorch.testing import MODES, random_value
+from symtorch.testing import random_value
 
 rng = np.random.default_rng(7)
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def value(dtype, shape):

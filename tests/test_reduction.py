@@ -11,7 +11,6 @@ from symtorch import function
 from symtorch.gradient import DisconnectedInputError, DisconnectedType, verify_grad
 from symtorch.tensor.reduction import ArgReduce, Reduce, SumTo
 from symtorch.testing import (
-    MODES,
     assert_allclose,
     check_infer_shape,
     random_value,
@@ -23,10 +22,6 @@ DTYPES = ["bool", "int8", "int32", "int64", "uint8", "float32", "float64", "comp
 AXES = [None, 0, 1, -1, (0, 2), (2, 0), (), (0, 1, 2)]
 KINDS = ["sum", "prod", "max", "min", "all", "any"]
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def numpy_reduce(kind, x, axis, keepdims=False):

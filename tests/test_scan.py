@@ -20,10 +20,6 @@ from symtorch.testing import MODES, assert_allclose, check_infer_shape, referenc
 rng = np.random.default_rng(3)
 
 
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
-
 
 def scans_of(f):
     return [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Scan)]

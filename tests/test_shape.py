@@ -30,15 +30,11 @@ from symtorch.tensor.shape import (
     inferred_shape,
     stack_shape,
 )
-from symtorch.testing import MODES, assert_allclose, check_infer_shape, random_value
+from symtorch.testing import assert_allclose, check_infer_shape, random_value
 
 DTYPES = ("bool", "int8", "uint8", "int32", "int64", "float16", "float32", "float64", "complex128")
 rng = np.random.default_rng(7)
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def value(dtype, shape):

@@ -11,7 +11,6 @@ from symtorch.gradient import DisconnectedInputError, DisconnectedType, verify_g
 from symtorch.tensor.extra_ops import BinCount, CumOp, DiffOp
 from symtorch.tensor.sort import ArgSort, Sort
 from symtorch.testing import (
-    MODES,
     assert_allclose,
     check_infer_shape,
     random_value,
@@ -21,10 +20,6 @@ from symtorch.testing import (
 
 DTYPES = ["bool", "int8", "int32", "int64", "uint8", "float32", "float64"]
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 def value(dtype, shape, seed=0):

@@ -33,12 +33,6 @@ from symtorch.testing import (
     verify_rop,
 )
 
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
-
-
 X_SHAPE = (4, 5, 3)
 I, J = -2, 2  # values of the symbolic scalars i (int64) and j (int32)
 

@@ -8,12 +8,6 @@ import symtorch
 import symtorch.tensor as T
 from symtorch import function, torch_op
 from symtorch.gradient import verify_grad
-from symtorch.testing import MODES
-
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    return request.param
 
 
 @torch_op(itypes=[T.dvector], otypes=[T.dvector])
