@@ -58,8 +58,10 @@ def measure(name: str, fn: Callable[[], object], compile_s: float | None = None,
 def time_call(fn: Callable[[], object], *, min_time: float = 0.2, repeats: int = 7) -> float:
     """Median time of one call of `fn`, in microseconds (calls batched to beat timer noise)."""
     sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
-    fn()
-    fn()
+    # Warm up past symtorch's first calls, where a compiled program and the plain one
+    # alternate while the faster is being chosen (12 calls on CPU).
+    for _ in range(14):
+        fn()
     sync()
     number = 1
     while True:
