@@ -113,7 +113,9 @@ def main(argv: list[str] | None = None) -> None:
               f"{datetime.date.today().isoformat()}: Python {platform.python_version()}, "
               f"torch {torch.__version__}, {os.cpu_count()} CPU cores, {device}, "
               f"{torch.get_num_threads()} torch threads.\n\n"
-              + (f"Not installed, so not compared: {', '.join(optional)}.\n\n" if optional else ""))
+              + (f"Not installed, so not compared: {', '.join(optional)}.\n\n" if optional else "")
+              + "Compile times include Inductor's disk cache as earlier runs left it; "
+                "`python -m benchmarks.compile_cache` measures a cold and a warm process.\n\n")
     if args.only is None or "rewriting" in args.only:
         print("running rewriting ...", file=sys.stderr, flush=True)
         sections.append(rewriting.section())
