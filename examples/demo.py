@@ -1,4 +1,5 @@
-"""The main demonstration: the seed notebook's first sections, run one after another.
+"""The main demonstration: the seed notebooks' sections, run one after another
+(the training examples, logistic_regression.py and mnist_logistic.py, run on their own).
 
     python examples/demo.py
 """
@@ -6,7 +7,8 @@ import pathlib
 import runpy
 
 HERE = pathlib.Path(__file__).parent
-SECTIONS = ["adding_two_scalars", "adding_two_matrices", "shared_variables", "graph_structures"]
+SECTIONS = ["adding_two_scalars", "adding_two_matrices", "shared_variables", "graph_structures",
+            "derivatives", "scan_tutorial"]
 
 for section in SECTIONS:
     print(f"\n=== {section.replace('_', ' ')} ===")
