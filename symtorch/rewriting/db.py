@@ -81,7 +81,9 @@ def selected(mode: Any) -> list[Entry]:
 
 
 def rewrite_for_mode(fgraph: FunctionGraph, mode: Any) -> None:
-    """Rewrite `fgraph` in place with the rewrites `mode` selects, phase by phase."""
+    """Rewrite `fgraph` in place with the rewrites `mode` selects, phase by phase.
+    Inner graphs (scan steps) are rewritten with the same mode: `fgraph.rewrite_mode`."""
+    fgraph.rewrite_mode = mode
     entries = selected(mode)
     for phase in PHASES:
         in_phase = [e.rewriter for e in entries if e.phase == phase]
