@@ -122,3 +122,13 @@ def test_a_borrowed_output_is_written_into_the_same_storage_each_call():
     torch.testing.assert_close(b, torch.full((4, 3), 2 * np.e, dtype=torch.float32))
     c = f(torch.ones(2, 2))  # a new signature gets its own buffer
     assert c.shape == (2, 2)
+
+
+def test_a_swap_of_two_shared_variables_is_right_under_fast_run():
+    a, b = shared(np.array([1.0, 2.0]), name="a"), shared(np.array([10.0, 20.0]), name="b")
+    f = function([], [a, b], updates=[(a, b), (b, a)], mode="FAST_RUN")
+    old_a, old_b = f()
+    np.testing.assert_array_equal(old_a, [1.0, 2.0])
+    np.testing.assert_array_equal(old_b, [10.0, 20.0])
+    np.testing.assert_array_equal(a.get_value(), [10.0, 20.0])
+    np.testing.assert_array_equal(b.get_value(), [1.0, 2.0])

@@ -347,10 +347,14 @@ class Function:
         else:
             dynamic = [i for i, v in enumerate(self.maker.fgraph.inputs)
                        if None in v.type.shape or isinstance(v, SharedVariable)]
-            buffered = [i for i, b in enumerate(spec.borrowed) if b]
-            if buffered and mode.linker != "torch":
-                # Borrowed outputs of a compiled program go into persistent buffers.
-                self._forward = runner(self.maker.lower(out_buffers=True).module, mode.linker,
+            # Borrowed outputs that a compiled program computes go into persistent
+            # buffers (an output that is an input or a constant is passed through).
+            outputs = self.maker.fgraph.outputs
+            buffered = [i for i, b in enumerate(spec.borrowed) if b and outputs[i].owner is not None]
+            if program.writes_read_each_other:
+                self._forward = program.module.forward  # see Program.writes_read_each_other
+            elif buffered and mode.linker != "torch":
+                self._forward = runner(self.maker.lower(out_buffers=buffered).module, mode.linker,
                                        dynamic, plain=program.module, buffered=buffered)
             else:
                 self._forward = runner(program.module, mode.linker, dynamic)

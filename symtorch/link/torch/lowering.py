@@ -173,6 +173,10 @@ class Program:
     n_outputs: int
     constants: dict[str, torch.Tensor]
     captured: list[Variable] = field(default_factory=list)
+    # An update's new value is (a view of) another variable the program writes: a swap.
+    # Inductor's copy elimination can reorder such writes, so compiled backends run
+    # these programs as plain torch.
+    writes_read_each_other: bool = False
 
     @property
     def code(self) -> str:
@@ -183,7 +187,7 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
                   updates: Sequence[tuple[int, Variable]] = (),
                   borrowed: Sequence[bool] = (),
                   input_names: Sequence[str] = (), capture: bool = False,
-                  updates_as_outputs: bool = False, out_buffers: bool = False) -> Program:
+                  updates_as_outputs: bool = False, out_buffers: Sequence[int] = ()) -> Program:
     """Lower `fgraph` into one FX GraphModule.
 
     The module takes one tensor per `fgraph.inputs` entry, computes every output,
@@ -191,6 +195,14 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
     value into that input tensor in place, and returns the outputs. All values
     are computed before the first write, so outputs and updates see the old
     values. Results that could alias an input are copied unless `borrowed`.
+
+    With `capture`, the program also returns the value of every node's outputs
+    (after the function's outputs, in `Program.captured` order), for DebugMode.
+    With `updates_as_outputs`, the new values are returned after the outputs
+    instead of written (for exported modules, which write them themselves).
+    Each output listed in `out_buffers` gets one more input, a tensor of its shape
+    that the program writes the result into and returns (so a compiled program
+    fills persistent storage instead of allocating every call).
     """
     graph = torch.fx.Graph()
     ctx = LoweringContext(graph, device)
@@ -204,8 +216,7 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
         used_names.add(name)
         values[var] = ctx.proxy(graph.placeholder(name))
 
-    buffers = {i: ctx.proxy(graph.placeholder(f"out{i}_buffer"))
-               for i, b in enumerate(borrowed) if b and out_buffers}
+    buffers = {i: ctx.proxy(graph.placeholder(f"out{i}_buffer")) for i in out_buffers}
 
     order = fgraph.toposort()
     for node in order:
@@ -264,12 +275,14 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
         updates = []
     if len(updates) == 1 and _update_in_place(ctx, fgraph, order, values, *updates[0]):
         updates = []
+    writes_read_each_other = False
     if updates:
         new_values = []
         for _, var in updates:
             value = ctx.tensor(values[var], var)
             if aliases.get(var, set()) & updated_inputs:
                 value = value.clone()  # it reads a variable that is about to be written
+                writes_read_each_other = True
             new_values.append(value)
         checks = tuple((fgraph.inputs[pos].name or f"input {pos}", new, values[fgraph.inputs[pos]])
                        for (pos, var), new in zip(updates, new_values)
@@ -283,7 +296,7 @@ def build_program(fgraph: FunctionGraph, device: torch.device,
     _remove_unused(graph)
     graph.lint()
     module = torch.fx.GraphModule(ctx.constants, graph, class_name="SymtorchProgram")
-    return Program(module, n_results, ctx.constants, captured)
+    return Program(module, n_results, ctx.constants, captured, writes_read_each_other)
 
 
 def _remove_unused(graph: torch.fx.Graph) -> None:
