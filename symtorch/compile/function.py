@@ -381,8 +381,6 @@ class Function:
         # NumPy results are zero-copy views of fresh CPU tensors where the dtype allows.
         self._fast_numpy = device.type == "cpu" and not any(
             v.type.dtype == "bfloat16" for v in spec.outputs)
-        self._defaults_only_tail = self._storage and all(
-            i in self._storage for i in range(min(self._storage), self._n_inputs))
 
     def _describe_input(self, i: int, inp: In) -> str:
         label = f"input {i}" + (f" {inp.name!r}" if inp.name else "")
