@@ -162,7 +162,27 @@ REDUCTIONS: dict[str, ReduceKind] = {k.name: k for k in [
 ]}
 
 
-class Reduce(Op):
+class _OverAxes(Op):
+    """What Reduce and ArgReduce share: a `kind` and the axes (None for all) they work
+    over, a name `label` for printing and errors, and the input check naming x."""
+
+    __props__ = ("kind", "axis")
+    label: str
+
+    def __str__(self) -> str:
+        return self.label if self.axis is None else f"{self.label}{{axis={list(self.axis)}}}"
+
+    def axes(self, ndim: int) -> tuple[int, ...]:
+        return tuple(range(ndim)) if self.axis is None else self.axis
+
+    def _input(self, x: Any, what: str) -> TensorVariable:
+        x = as_tensor_variable(x)
+        if self.axis is not None:
+            normalize_axes(self.axis, x, what)  # range check, naming x
+        return x
+
+
+class Reduce(_OverAxes):
     """Reduce `x` over `axis` (a tuple of ints; None for all) with one of `REDUCTIONS`.
 
     sum and prod of booleans and integers give int64 (uint8 too: there is no
@@ -172,25 +192,15 @@ class Reduce(Op):
     empty array raise when the function runs, as in NumPy.
     """
 
-    __props__ = ("kind", "axis")
-
     def __init__(self, kind: str, axis: tuple[int, ...] | None = None):
         if kind not in REDUCTIONS:
             raise ValueError(f"unknown reduction {kind!r}; expected one of {', '.join(REDUCTIONS)}")
         self.kind = kind
         self.axis = _op_axes(axis, str(self.kind))
-
-    def __str__(self) -> str:
-        name = self.kind.capitalize()
-        return name if self.axis is None else f"{name}{{axis={list(self.axis)}}}"
-
-    def axes(self, ndim: int) -> tuple[int, ...]:
-        return tuple(range(ndim)) if self.axis is None else self.axis
+        self.label = kind.capitalize()
 
     def make_node(self, x: Any) -> Apply:
-        x = as_tensor_variable(x)
-        if self.axis is not None:
-            normalize_axes(self.axis, x, self.kind)  # range check, naming x
+        x = self._input(x, self.kind)
         try:
             out_dtype = REDUCTIONS[self.kind].dtype_rule(x.dtype)
         except TypeError as err:
@@ -241,7 +251,7 @@ def _spread(g: TensorVariable, x: TensorVariable) -> TensorVariable:
     return alloc(g, *[dim_length(x, i) for i in range(x.ndim)])
 
 
-class ArgReduce(Op):
+class ArgReduce(_OverAxes):
     """argmax or argmin (`kind` 'max' or 'min') over `axis`, a tuple of ints (None for all).
 
     The int64 result indexes the reduced axes flattened together in order (for
@@ -249,25 +259,15 @@ class ArgReduce(Op):
     counts as the extreme. Empty reductions raise when the function runs.
     """
 
-    __props__ = ("kind", "axis")
-
     def __init__(self, kind: str, axis: tuple[int, ...] | None = None):
         if kind not in ("max", "min"):
             raise ValueError(f"ArgReduce: kind must be 'max' or 'min', got {kind!r}")
         self.kind = kind
         self.axis = _op_axes(axis, f"arg{kind}")
-
-    def __str__(self) -> str:
-        name = f"Arg{self.kind}"
-        return name if self.axis is None else f"{name}{{axis={list(self.axis)}}}"
-
-    def axes(self, ndim: int) -> tuple[int, ...]:
-        return tuple(range(ndim)) if self.axis is None else self.axis
+        self.label = f"Arg{kind}"
 
     def make_node(self, x: Any) -> Apply:
-        x = as_tensor_variable(x)
-        if self.axis is not None:
-            normalize_axes(self.axis, x, f"arg{self.kind}")
+        x = self._input(x, f"arg{self.kind}")
         if x.dtype in complex_dtypes:
             raise TypeError(f"arg{self.kind}({x.describe()}): complex numbers have no order")
         shape = _drop_axes(x.type.shape, self.axes(x.ndim))
