@@ -1,6 +1,11 @@
-"""Cold and warm compiles: the same FAST_RUN function compiled in two fresh processes
-sharing one (initially empty) compile cache folder. The second should take a small
-fraction of the first.
+"""Cold and warm compiles: the same FAST_RUN function (the MLP training step) compiled
+in two fresh processes sharing one (initially empty) compile folder. The second should
+take a small fraction of the first.
+
+Each process first compiles a one-op function and times that apart: it pays what any
+process pays once for Inductor (importing it and its runtime, and, the first time on a
+machine, probing the C++ compiler and building shared headers). The MLP step's own
+compile is timed after it, and the end-to-end figure is the sum.
 
     python -m benchmarks.compile_cache
 """
@@ -30,24 +35,45 @@ cost = T.mean(T.nnet.categorical_crossentropy(T.nnet.softmax(T.dot(h, w2) + b2),
 params = [w1, b1, w2, b2]
 updates = [(p, p - np.float32(0.1) * g) for p, g in zip(params, T.grad(cost, params))]
 start = time.perf_counter()
+a = T.dvector("a")
+symtorch.function([a], a + 1, mode="FAST_RUN")(np.ones(3))
+startup = time.perf_counter() - start
+start = time.perf_counter()
 train = symtorch.function([x, y], cost, updates=updates, mode="FAST_RUN")
 train(rng.standard_normal((128, 784)).astype("float32"), rng.integers(0, 10, 128))
-print(json.dumps({"seconds": time.perf_counter() - start}))
+print(json.dumps({"startup": startup, "step": time.perf_counter() - start}))
 """
 
 
 def cold_and_warm() -> list[Timing]:
     with tempfile.TemporaryDirectory() as folder:
-        env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=os.path.join(folder, "inductor"),
-                   SYMTORCH_FLAGS=f"compiledir={folder}")
-        times = []
+        env = {k: v for k, v in os.environ.items() if k != "TORCHINDUCTOR_CACHE_DIR"}
+        env["SYMTORCH_FLAGS"] = f"compiledir={folder}"
+        runs = []
         for _ in range(2):
             out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
                                  text=True, check=True)
-            times.append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
-    return [Timing("first process (cold cache): build + compile + first call", times[0] * 1e6),
-            Timing("second process (warm cache): build + compile + first call", times[1] * 1e6,
-                   note=f"{times[1] / times[0]:.2f} of the cold time")]
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    cold, warm = runs
+    total = [r["startup"] + r["step"] for r in runs]
+    return [
+        Timing("MLP step compile, first process (empty cache): function() + first call",
+               cold["step"] * 1e6),
+        Timing("MLP step compile, second process (same cache)", warm["step"] * 1e6,
+               note=f"{warm['step'] / cold['step']:.3f} of the first"),
+        Timing("Inductor start-up, first process (once per process)", cold["startup"] * 1e6),
+        Timing("Inductor start-up, second process", warm["startup"] * 1e6),
+        Timing("end to end, first process", total[0] * 1e6),
+        Timing("end to end, second process", total[1] * 1e6,
+               note=f"{total[1] / total[0]:.2f} of the first"),
+    ]
+
+
+def section() -> str:
+    lines = ["### Compile cache: the MLP step compiled in a first and a second process", "",
+             "| what | seconds | note |", "|---|---:|---|"]
+    lines += [f"| {row.name} | {row.median_us / 1e6:.2f} | {row.note} |" for row in cold_and_warm()]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

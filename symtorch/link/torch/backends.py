@@ -2,20 +2,20 @@
 
 The last box of DESIGN.md's flow. `runner(program, linker)` returns the
 callable a Function calls. `eager` is the FX module's own forward.
-`inductor` hands the FX graph straight to Inductor (`compile_fx`): symtorch's
+`inductor` hands the FX graph straight to Inductor (`standalone_compile`,
+which runs `compile_fx` in a tracing context of its own): symtorch's
 graph is already static and typed, so it pays neither Dynamo's bytecode
 tracing nor its per-call guards. Inductor specializes on input shapes, so a
 program is compiled once per signature of the lengths that its types leave
 unknown, and after `MAX_SIGNATURES` of them once more with dynamic shapes
 (through the public `torch.compile`, which is also the fallback where the
 private entry point is missing). Compiled programs are shared within the
-process by structure, and Inductor's own disk cache serves later processes.
+process by structure, and torch's disk caches serve later processes (cache.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,7 +24,7 @@ from typing import Any
 import torch
 import torch.fx
 
-from ...config import config
+from .cache import compile_or_repair, mark_cacheable, use_disk_cache
 
 MAX_SIGNATURES = 8
 
@@ -32,17 +32,19 @@ MAX_SIGNATURES = 8
 _COMPILED: dict[tuple, Callable] = {}
 
 
-def use_disk_cache() -> None:
-    """Point Inductor's caches at symtorch's compile folder, unless the user chose one."""
-    if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(config.compiledir, "inductor")
-
-
 def _compile_fx() -> Callable | None:
+    """Inductor's entry point for an FX graph with example inputs, or None on a torch
+    that lacks it. `standalone_compile` sets up the tracing context that lets the
+    result enter Inductor's and AOTAutograd's disk caches."""
     try:
-        from torch._inductor.compile_fx import compile_fx
-    except ImportError:  # a torch where the private entry point moved
+        from torch._inductor import standalone_compile
+    except ImportError:  # a torch where the entry point moved
         return None
+
+    def compile_fx(module: torch.fx.GraphModule, args: list) -> Callable:
+        artifact = standalone_compile(module, args, dynamic_shapes="from_example_inputs")
+        return getattr(artifact, "_compiled_fn", artifact)  # one call less per run
+
     return compile_fx
 
 
@@ -88,6 +90,8 @@ class InductorProgram:
         buffers = tuple(torch.empty(fake_outputs[i].shape, dtype=fake_outputs[i].dtype,
                                     device=fake_outputs[i].device) for i in self.buffered)
         full_args = (*args, *buffers)
+        if problem is None and self.module is not self.plain:
+            _dry_run(self.module, full_args)  # leaves the metadata on the program compiled
         if problem is not None:  # data-dependent Python values: the program stays eager
             self.fallback_reason = problem
             fn = self.module.forward
@@ -110,8 +114,9 @@ class InductorProgram:
     def _compile(self, args: Sequence[torch.Tensor]) -> Callable:
         compile_fx = _compile_fx() if self.entry == "compile_fx" else None
         if compile_fx is not None:
+            mark_cacheable(self.module)
             try:
-                return compile_fx(self.module, list(args))
+                return compile_or_repair(lambda: compile_fx(self.module, list(args)))
             except Exception as err:  # noqa: BLE001 - any tracing failure falls back
                 reason = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
                 warnings.warn(f"Inductor could not compile this program directly ({reason}); "
@@ -174,14 +179,23 @@ def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> tupl
     the reason: the caller then runs it as plain torch. Inconsistent arguments
     (lengths that do not broadcast, an update of the wrong shape) raise torch's
     error here, before anything is compiled or written.
+
+    Each node keeps its fake value as `example_value`, the metadata Dynamo would
+    have left: AOTAutograd's cache accepts only graphs whose method calls are on
+    values it can see are tensors.
     """
     from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode
+    from torch.fx.passes.fake_tensor_prop import FakeTensorProp
 
+    fake_mode = FakeTensorMode(allow_non_fake_inputs=True)
     try:
-        with FakeTensorMode(allow_non_fake_inputs=True) as fake_mode:
-            outputs = module.forward(*[fake_mode.from_tensor(a) for a in args])
+        outputs = FakeTensorProp(module, fake_mode).propagate(
+            *[fake_mode.from_tensor(a) for a in args])
     except DataDependentOutputException as err:
         return [], f"needs data-dependent values ({err})"
+    for node in module.graph.nodes:
+        if "val" in node.meta:
+            node.meta["example_value"] = node.meta["val"]
     return list(outputs), None
 
 
