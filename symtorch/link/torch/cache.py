@@ -29,7 +29,6 @@ import os
 import pathlib
 import platform
 import shutil
-
 import warnings
 from collections.abc import Callable
 from typing import TypeVar
