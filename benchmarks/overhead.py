@@ -22,8 +22,9 @@ def accumulator(mode: str) -> list[Timing]:
         lambda: symtorch.function([inc], state, updates=[(state, state + inc)], mode=mode))
     acc_torch = symtorch.function([inc], state, updates=[(state, state + inc)], mode=mode,
                                   output_type="torch")
+    bump = symtorch.function([inc], [], updates=[(state, state + inc)], mode=mode)
     one = torch.tensor(1)
-    compile_s += timed_compile(lambda: (acc(1), acc_torch(one)))[1]  # Inductor compiles lazily
+    compile_s += timed_compile(lambda: (acc(1), acc_torch(one), bump(one)))[1]  # compiled lazily
 
     tstate = torch.zeros((), dtype=torch.int64)
 
@@ -43,6 +44,8 @@ def accumulator(mode: str) -> list[Timing]:
         Timing("plain torch (tensor in, tensor out)", time_call(lambda: plain_torch_tensor(one))),
         Timing(f"symtorch {mode} (tensor in, tensor out)", time_call(lambda: acc_torch(one))),
         Timing("bare in-place add (tstate.add_(1))", time_call(lambda: tstate.add_(1))),
+        Timing("bare in-place add of a tensor (tstate.add_(one))", time_call(lambda: tstate.add_(one))),
+        Timing(f"symtorch {mode}, update only (no output; tensor in)", time_call(lambda: bump(one))),
     ]
 
 

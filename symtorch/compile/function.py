@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy as copy_module
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -345,8 +345,9 @@ class Function:
         elif self.profile is not None:
             self._forward = profiled_forward(program.module, self.profile)
         else:
-            dynamic = [i for i, v in enumerate(self.maker.fgraph.inputs)
-                       if None in v.type.shape or isinstance(v, SharedVariable)]
+            # Inputs whose lengths may differ between calls (a shared variable's type
+            # leaves them unknown too, since set_value may change them).
+            dynamic = [i for i, v in enumerate(self.maker.fgraph.inputs) if None in v.type.shape]
             # Borrowed outputs that a compiled program computes go into persistent
             # buffers (an output that is an input or a constant is passed through).
             outputs = self.maker.fgraph.outputs
@@ -355,9 +356,11 @@ class Function:
                 self._forward = program.module.forward  # see Program.writes_read_each_other
             elif buffered and mode.linker != "torch":
                 self._forward = runner(self.maker.lower(out_buffers=buffered).module, mode.linker,
-                                       dynamic, plain=program.module, buffered=buffered)
+                                       dynamic, plain=program.module, buffered=buffered,
+                                       on_final=self._use_runner)
             else:
-                self._forward = runner(program.module, mode.linker, dynamic)
+                self._forward = runner(program.module, mode.linker, dynamic,
+                                       on_final=self._use_runner)
         self._n_inputs = len(spec.inputs)
         self._names = {inp.name: i for i, inp in enumerate(spec.inputs) if inp.name}
         self._converters = [
@@ -382,6 +385,9 @@ class Function:
         self._fast_numpy = device.type == "cpu" and not any(
             v.type.dtype == "bfloat16" for v in spec.outputs)
 
+    def _use_runner(self, forward: Callable) -> None:
+        self._forward = forward
+
     def _describe_input(self, i: int, inp: In) -> str:
         label = f"input {i}" + (f" {inp.name!r}" if inp.name else "")
         return f"{label} of {self.name or 'the function'}"
@@ -389,14 +395,18 @@ class Function:
     # -- calling -------------------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # The hot path of every call: kept to a few attribute reads (see benchmarks/overhead.py).
         if kwargs or len(args) != self._n_inputs or self._storage:
             args = self._bind(args, kwargs)
-        if self.trust_input:
-            values = args
-        else:
-            values = [convert(a) for convert, a in zip(self._converters, args)]
-        results = self._forward(*values, *self._shared_values)
-        return self._results(results)
+        if not self.trust_input:
+            if self._n_inputs == 1:
+                args = (self._converters[0](args[0]),)
+            else:
+                args = [convert(a) for convert, a in zip(self._converters, args)]
+        results = self._forward(*args, *self._shared_values)
+        if self._to_numpy:
+            results = self._as_numpy(results)
+        return results[0] if self._single else list(results)
 
     def _bind(self, args: tuple, kwargs: dict) -> list:
         n = self._n_inputs
@@ -429,15 +439,10 @@ class Function:
                 slots[i] = self._storage[i]
         return slots
 
-    def _results(self, results: tuple) -> Any:
-        if self._to_numpy:
-            if self._fast_numpy:
-                results = [r.numpy() for r in results]
-            else:
-                results = [tensor_to_numpy(r, copy=False) for r in results]
-        if self._single:
-            return results[0]
-        return list(results)
+    def _as_numpy(self, results: tuple) -> list:
+        if self._fast_numpy:
+            return [r.numpy() for r in results]
+        return [tensor_to_numpy(r, copy=False) for r in results]
 
     # -- Theano's conveniences ---------------------------------------------------------------
 

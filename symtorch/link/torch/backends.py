@@ -56,13 +56,17 @@ class InductorProgram:
     looked at per call. When `buffered` names outputs (borrowed ones), `module`
     takes one more input per such output, a persistent tensor it writes the
     result into; `plain` is the same program without them, run on fake tensors
-    to learn the outputs' shapes for each signature.
+    to learn the outputs' shapes for each signature. A program without dynamic
+    inputs has one signature: once its runner is chosen, `on_final` hands it to the
+    caller, which then calls it directly.
     """
 
     def __init__(self, module: torch.fx.GraphModule, dynamic: Sequence[int],
                  entry: str = "compile_fx", plain: torch.fx.GraphModule | None = None,
-                 buffered: Sequence[int] = ()):
+                 buffered: Sequence[int] = (),
+                 on_final: Callable[[Callable], None] | None = None):
         self.module = module
+        self.on_final = on_final
         self.plain = plain if plain is not None else module
         self.buffered = tuple(buffered)
         self.dynamic = tuple(dynamic)
@@ -104,6 +108,8 @@ class InductorProgram:
 
         def settle(chosen: Callable) -> None:
             self.by_signature[key] = _with_buffers(chosen, buffers)
+            if not self.dynamic and not isinstance(chosen, _FasterOfTwo) and self.on_final:
+                self.on_final(self.by_signature[key])  # one signature: the caller may skip us
 
         if fn is not self.module.forward and all(a.device.type == "cpu" for a in args):
             settle(_FasterOfTwo(fn, self.module.forward, settle))
@@ -175,7 +181,8 @@ def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> tupl
     """Run the program on fake tensors of the arguments' shapes before compiling it.
 
     Returns the fake outputs (their shapes and dtypes) and None, or, for a program
-    that needs data-dependent Python values (`.item()`) and so cannot be traced,
+    that needs data-dependent Python values (`.item()`) or lengths (`nonzero`) and
+    so cannot be traced,
     the reason: the caller then runs it as plain torch. Inconsistent arguments
     (lengths that do not broadcast, an update of the wrong shape) raise torch's
     error here, before anything is compiled or written.
@@ -184,15 +191,19 @@ def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> tupl
     have left: AOTAutograd's cache accepts only graphs whose method calls are on
     values it can see are tensors.
     """
-    from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode
+    from torch._subclasses.fake_tensor import (
+        DataDependentOutputException,
+        DynamicOutputShapeException,
+        FakeTensorMode,
+    )
     from torch.fx.passes.fake_tensor_prop import FakeTensorProp
 
     fake_mode = FakeTensorMode(allow_non_fake_inputs=True)
     try:
         outputs = FakeTensorProp(module, fake_mode).propagate(
             *[fake_mode.from_tensor(a) for a in args])
-    except DataDependentOutputException as err:
-        return [], f"needs data-dependent values ({err})"
+    except (DataDependentOutputException, DynamicOutputShapeException) as err:
+        return [], f"needs data-dependent values or lengths ({err})"
     for node in module.graph.nodes:
         if "val" in node.meta:
             node.meta["example_value"] = node.meta["val"]
@@ -227,11 +238,12 @@ def _structure_key(module: torch.fx.GraphModule) -> str:
 
 
 def runner(module: torch.fx.GraphModule, linker: str, dynamic: Sequence[int],
-           plain: torch.fx.GraphModule | None = None, buffered: Sequence[int] = ()) -> Callable:
+           plain: torch.fx.GraphModule | None = None, buffered: Sequence[int] = (),
+           on_final: Callable[[Callable], None] | None = None) -> Callable:
     """The callable that runs `module` for a Function of this linker (see InductorProgram
-    for `plain` and `buffered`)."""
+    for `plain`, `buffered` and `on_final`)."""
     if linker in ("inductor", "torch_compile"):
         use_disk_cache()
         entry = "compile_fx" if linker == "inductor" else "torch.compile"
-        return InductorProgram(module, dynamic, entry, plain, buffered)
+        return InductorProgram(module, dynamic, entry, plain, buffered, on_final)
     return module.forward

@@ -3,8 +3,10 @@ repeat_interleave, torch.roll."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
+from ...graph.basic import Constant
 from ...tensor.join import Join, Repeat, Roll, Split
 from .lowering import lower
 from .shape import length_arg, lengths_arg, tensor_arg
@@ -31,13 +33,16 @@ def _split(ctx, node, x, sizes):
 @lower(Repeat)
 def _repeat(ctx, node, x, repeats):
     var = node.inputs[1]
+    known = None  # the output's length, where known counts give it: that keeps it compilable
     if var.ndim == 0:
         repeats = length_arg(ctx, node, 1, repeats)
     elif var.type.shape[0] == 1:  # one count for all, as NumPy broadcasts it
         repeats = ctx.tensor(repeats, var).reshape(())
     else:
         repeats = ctx.tensor(repeats, var)
-    return torch.repeat_interleave(tensor_arg(ctx, node, 0, x), repeats, dim=node.op.axis)
+        known = int(np.sum(var.data)) if isinstance(var, Constant) else None
+    return torch.repeat_interleave(tensor_arg(ctx, node, 0, x), repeats, dim=node.op.axis,
+                                   output_size=known)
 
 
 @lower(Roll)
