@@ -23,6 +23,7 @@ from ..graph.fg import FunctionGraph
 from ..graph.traversal import ancestors, check_replacement, clone_replace
 from ..link.torch import build_program
 from ..link.torch.backends import runner
+from ..link.torch.cudagraphs import CapturedStep
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .arguments import make_converter, resolve_device, to_tensor
@@ -352,15 +353,20 @@ class Function:
             # buffers (an output that is an input or a constant is passed through).
             outputs = self.maker.fgraph.outputs
             buffered = [i for i, b in enumerate(spec.borrowed) if b and outputs[i].owner is not None]
+            captured = mode.cuda_graphs and device.type == "cuda"
+            on_final = None if captured else self._use_runner
             if program.writes_read_each_other:
                 self._forward = program.module.forward  # see Program.writes_read_each_other
             elif buffered and mode.linker != "torch":
                 self._forward = runner(self.maker.lower(out_buffers=buffered).module, mode.linker,
                                        dynamic, plain=program.module, buffered=buffered,
-                                       on_final=self._use_runner)
+                                       on_final=on_final)
             else:
-                self._forward = runner(program.module, mode.linker, dynamic,
-                                       on_final=self._use_runner)
+                self._forward = runner(program.module, mode.linker, dynamic, on_final=on_final)
+            if captured:  # shared tensors and inputs with storage stay where they are
+                fixed = [i for i, inp in enumerate(spec.inputs) if inp.value is not None]
+                fixed += range(len(spec.inputs), len(spec.inputs) + len(spec.shared))
+                self._forward = CapturedStep(self._forward, fixed, spec.borrowed)
         self._n_inputs = len(spec.inputs)
         self._names = {inp.name: i for i, inp in enumerate(spec.inputs) if inp.name}
         self._converters = [

@@ -1,7 +1,8 @@
 """Modes: which rewrites run and which backend runs the lowered program.
 
 `FAST_COMPILE` runs few rewrites and the FX program as plain torch.
-`FAST_RUN` runs all rewrites and compiles the program with Inductor.
+`FAST_RUN` runs all rewrites and compiles the program with Inductor;
+`FAST_RUN_CUDA_GRAPHS` also replays it as a CUDA graph on a GPU.
 `FAST_RUN_TORCH` runs all rewrites and the program as plain torch (what the
 test suite uses for speed of compilation). `DebugMode` runs every node's
 NumPy reference beside the torch program and reports the first mismatch.
@@ -27,13 +28,19 @@ _LINKER_ALIASES = {"vm": "inductor", "cvm": "inductor", "c": "inductor", "py": "
 
 @dataclass(frozen=True)
 class Mode:
-    """A choice of rewrites (`optimizer` plus tags included/excluded) and backend (`linker`)."""
+    """A choice of rewrites (`optimizer` plus tags included/excluded) and backend (`linker`).
+
+    With `cuda_graphs`, a function compiled for a CUDA device records its whole
+    step as a CUDA graph and replays it (link/torch/cudagraphs.py): for small
+    programs, whose time goes to launching kernels. Elsewhere it changes nothing.
+    """
 
     linker: str = "inductor"
     optimizer: str | None = "fast_run"
     included: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
     name: str | None = None
+    cuda_graphs: bool = False
 
     def __post_init__(self) -> None:
         linker = _LINKER_ALIASES.get(self.linker, self.linker)
@@ -57,6 +64,8 @@ class Mode:
 PREDEFINED = {
     "FAST_RUN": Mode("inductor", "fast_run", name="FAST_RUN"),
     "FAST_RUN_TORCH": Mode("torch", "fast_run", name="FAST_RUN_TORCH"),
+    "FAST_RUN_CUDA_GRAPHS": Mode("inductor", "fast_run", name="FAST_RUN_CUDA_GRAPHS",
+                                 cuda_graphs=True),
     "FAST_COMPILE": Mode("torch", "fast_compile", name="FAST_COMPILE"),
     "DebugMode": Mode("debug", "fast_run", name="DebugMode"),
     "DEBUG_MODE": Mode("debug", "fast_run", name="DebugMode"),
