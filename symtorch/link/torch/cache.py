@@ -3,11 +3,10 @@
 Inductor keeps what it compiles in a cache folder, and AOTAutograd keeps the
 traced graph beside it, so that a later process loads the compiled program
 instead of tracing and compiling it again. Both caches key a program by its
-FX graph and the example inputs' metadata, and both check what they store: an
-entry that does not load (corrupt, from another torch) is a miss, rebuilt and
-written again; `compile_or_repair` covers the files Inductor does not check.
-Three things stand between symtorch's programs and those
-caches, and this module removes them:
+FX graph and the example inputs' metadata (torch's version included), and an
+index entry that does not unpickle is a miss, rebuilt and written again;
+`compile_or_repair` covers the generated files, which Inductor trusts by name.
+Three things stood between symtorch's programs and those caches:
 
 - the folder: symtorch points the caches at its own compile folder
   (`config.compiledir`), unless the user chose one with TORCHINDUCTOR_CACHE_DIR;
