@@ -14,6 +14,7 @@ from torch.func import jvp, vjp
 import symtorch
 import symtorch.tensor as T
 
+from . import peers
 from .common import Timing, measure, timed_compile
 
 
@@ -54,4 +55,4 @@ def hessian_vector(n: int = 1000) -> list[Timing]:
             np.testing.assert_allclose(hv(xt, vt).numpy(), expected, rtol=1e-9)
             rows.append(measure(f"symtorch {mode} {name}", lambda h=hv: h(xt, vt),
                                 build_s + first_s))
-    return rows
+    return rows + peers.hessian_vector(xv, vv, cv, expected)

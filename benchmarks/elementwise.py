@@ -11,6 +11,7 @@ import torch
 import symtorch
 import symtorch.tensor as T
 
+from . import peers
 from .common import Timing, measure, timed_compile
 
 
@@ -42,4 +43,5 @@ def elementwise_chain(n: int = 4096) -> list[Timing]:
         label = "symtorch FAST_RUN" + (" (borrowed output)" if borrow else "")
         rows.append(measure(label, lambda: f(xv, yv), build_s + first_s,
                             note=f"{kernels} generated kernel(s)" if kernels else "compiled earlier"))
-    return rows
+    expected = chain_torch(xv, yv).cpu().numpy()
+    return rows + peers.elementwise_chain(xv.cpu().numpy(), yv.cpu().numpy(), expected)

@@ -18,6 +18,7 @@ import torch
 import symtorch
 import symtorch.tensor as T
 
+from . import peers
 from .common import Timing, measure, timed_compile
 
 STEPS, BATCH, N_IN, N_HID, N_OUT = 100, 32, 64, 128, 10
@@ -81,7 +82,7 @@ def rnn_bptt(modes=("FAST_COMPILE", "FAST_RUN"), steps: int = STEPS, batch: int 
         for g, e in zip(got, expected):
             np.testing.assert_allclose(g.numpy(), e, rtol=2e-3, atol=2e-5)
         rows.append(measure(f"symtorch {mode}", lambda f=f: f(xt, tt), build_s + first_s))
-    return rows
+    return rows + peers.rnn_bptt(xv, tv, weights, expected)
 
 
 def main() -> None:

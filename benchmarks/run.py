@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from . import compile_cache, derivatives, elementwise, jacobian, overhead, rewriting, rnn, training
+from . import compile_cache, derivatives, elementwise, jacobian, overhead, peers, rewriting, rnn, training
 from .common import Timing
 
 COMMAND = "python -m benchmarks.run"
@@ -30,7 +30,8 @@ COMMAND = "python -m benchmarks.run"
 WORKLOADS: dict[str, tuple[str, Callable[[], list[Timing]]]] = {
     "accumulator": ("Per-call overhead: the accumulator (one in-place update)",
                     lambda: overhead.accumulator("FAST_COMPILE")
-                    + [r for r in overhead.accumulator("FAST_RUN") if r.name.startswith("symtorch")]),
+                    + [r for r in overhead.accumulator("FAST_RUN") if r.name.startswith("symtorch")]
+                    + peers.accumulator()),
     "chain_small": ("10-op elementwise chain on float32[100] (call overhead)",
                     lambda: overhead.elementwise_chain("FAST_COMPILE")
                     + overhead.elementwise_chain("FAST_RUN")[1:]),

@@ -13,6 +13,7 @@ import torch
 import symtorch
 import symtorch.tensor as T
 
+from . import peers
 from .common import Timing, measure, timed_compile
 
 
@@ -51,11 +52,12 @@ def logistic_regression(modes=("FAST_COMPILE", "FAST_RUN"), n=400, feats=784) ->
             tb.sub_(0.1 * gb)
         return p_1 > 0.5, xent.detach()
 
+    reference = (step(xt, yt)[1].numpy(), tw.detach().numpy().copy())  # the first step, for peers
     rows.insert(0, measure("plain torch (autograd)", lambda: step(xt, yt)))
     compiled = torch.compile(step)
     compile_s = timed_compile(lambda: compiled(xt, yt))[1]
     rows.insert(1, measure("torch.compile", lambda: compiled(xt, yt), compile_s))
-    return rows
+    return rows + peers.logistic_regression(xv, yv, w0, reference)
 
 
 def mlp(modes=("FAST_COMPILE", "FAST_RUN"), batch=128, sizes=(784, 500, 10)) -> list[Timing]:
@@ -97,8 +99,10 @@ def mlp(modes=("FAST_COMPILE", "FAST_RUN"), batch=128, sizes=(784, 500, 10)) -> 
                 v.sub_(0.1 * g)
         return cost.detach()
 
+    reference = (step(xt, yt).numpy(), [v.detach().numpy().copy() for v in tparams])  # for peers
     rows.insert(0, measure("plain torch (autograd)", lambda: step(xt, yt)))
     compiled = torch.compile(step)
     compile_s = timed_compile(lambda: compiled(xt, yt))[1]
     rows.insert(1, measure("torch.compile", lambda: compiled(xt, yt), compile_s))
-    return rows
+    params0 = [w1_0, np.zeros(sizes[1], "float32"), w2_0, np.zeros(sizes[2], "float32")]
+    return rows + peers.mlp(xv, yv, params0, reference)
