@@ -47,6 +47,15 @@ WORKLOADS: dict[str, tuple[str, Callable[[], list[Timing]]]] = {
                     elementwise.elementwise_chain),
 }
 
+# On a CUDA machine, the training steps run once more on the GPU, with CUDA graphs too.
+GPU_MODES = ("FAST_COMPILE", "FAST_RUN", "FAST_RUN_CUDA_GRAPHS")
+GPU_WORKLOADS: dict[str, tuple[str, Callable[[], list[Timing]]]] = {
+    "gpu_logistic": ("GPU: logistic-regression training step (N=400, 784 features, float64)",
+                     lambda: training.logistic_regression(GPU_MODES, device="cuda")),
+    "gpu_mlp": ("GPU: MLP training step (784-500-10, batch 128, float32)",
+                lambda: training.mlp(GPU_MODES, device="cuda")),
+}
+
 
 def _is_peer(name: str) -> bool:
     return not name.startswith("symtorch") and not name.startswith("bare")
@@ -98,14 +107,16 @@ def plot(results: dict[str, list[Timing]], path: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS) + ["rewriting", "compile_cache"],
+    parser.add_argument("--only", nargs="*",
+                        choices=sorted(WORKLOADS) + sorted(GPU_WORKLOADS) + ["rewriting", "compile_cache"],
                         help="workloads to run")
     args = parser.parse_args(argv)
-    chosen = [k for k in (args.only or list(WORKLOADS)) if k in WORKLOADS]
+    workloads = {**WORKLOADS, **(GPU_WORKLOADS if torch.cuda.is_available() else {})}
+    chosen = [k for k in (args.only or list(workloads)) if k in workloads]
     results: dict[str, list[Timing]] = {}
     sections = []
     for key in chosen:
-        title, run = WORKLOADS[key]
+        title, run = workloads[key]
         print(f"running {key} ...", file=sys.stderr, flush=True)
         results[key] = run()
         sections.append(table(title, results[key]))

@@ -85,29 +85,33 @@ def _torch_default_folder() -> str | None:
 
 
 def compile_or_repair(compile: Callable[[], T]) -> T:
-    """Run `compile`. If it fails, set the cache folder aside and run it once more in
-    an empty one: Inductor trusts the files it finds under their content's hash
-    without reading them back, so a damaged file fails every load. When the second
-    try succeeds, the folder is left aside as `<folder>.broken` and the new one,
-    holding the rebuilt program, takes its place; when it fails too, the error was
-    not the cache's, the folder is put back and the first error raised."""
+    """Run `compile`. If it fails, run it once more in a new, empty cache folder beside
+    the shared one, which other processes may be using and is left alone. If the
+    second try fails too, the error was not the cache's: the new folder is removed
+    and the first error raised. If it succeeds, the shared folder held an entry that
+    does not load (Inductor trusts the files it finds under their content's hash),
+    so it is renamed to `<folder>.broken` and the new folder takes its name."""
     try:
         return compile()
     except Exception as first:
         folder = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
         if not folder or not os.path.isdir(folder):
             raise
-        from torch._inductor.utils import clear_caches
+        from torch._inductor.utils import fresh_cache
+        parent = os.path.dirname(os.path.abspath(folder))
+        fresh = None
+        try:
+            with fresh_cache(dir=parent, delete=False):
+                fresh = os.environ["TORCHINDUCTOR_CACHE_DIR"]
+                result = compile()
+        except Exception:
+            if fresh is not None:
+                shutil.rmtree(fresh, ignore_errors=True)
+            raise first from None
         aside = folder.rstrip(os.sep) + ".broken"
         shutil.rmtree(aside, ignore_errors=True)
         os.replace(folder, aside)
-        clear_caches()
-        try:
-            result = compile()
-        except Exception:
-            shutil.rmtree(folder, ignore_errors=True)
-            os.replace(aside, folder)
-            raise first from None
+        os.replace(fresh, folder)
         warnings.warn(f"the compile cache {folder} held an entry that does not load; it was "
                       f"moved to {aside} and is rebuilt", RuntimeWarning, stacklevel=2)
         return result
