@@ -132,3 +132,19 @@ def test_a_swap_of_two_shared_variables_is_right_under_fast_run():
     np.testing.assert_array_equal(old_b, [10.0, 20.0])
     np.testing.assert_array_equal(a.get_value(), [10.0, 20.0])
     np.testing.assert_array_equal(b.get_value(), [1.0, 2.0])
+
+
+def test_programs_of_the_same_code_for_different_fixed_lengths_are_compiled_apart():
+    results = []
+    for n in (1, 0, 2):  # x.clone() for float32[1], float32[0], float32[2]: one code, three programs
+        x = T.tensor("float32", shape=(n,), name="x")
+        results.append(function([x], x, mode="FAST_RUN")(np.arange(n, dtype="float32")))
+    assert [r.tolist() for r in results] == [[0.0], [], [0.0, 1.0]]
+
+
+def test_non_contiguous_tensor_arguments_are_accepted_after_a_contiguous_compile():
+    x = T.fmatrix("x")
+    f = function([x], x * 2, mode="FAST_RUN", output_type="torch")
+    torch.testing.assert_close(f(torch.ones(3, 4)), torch.full((3, 4), 2.0))
+    transposed = torch.arange(12.0).reshape(4, 3).t()
+    torch.testing.assert_close(f(transposed), transposed * 2)

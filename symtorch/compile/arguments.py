@@ -91,13 +91,14 @@ def check_rank_and_shape(shape: tuple, type_: TensorType, what: str) -> None:
 
 def to_tensor(value: Any, type_: TensorType, device: torch.device, what: str,
               allow_downcast: bool | None = None, strict: bool = False) -> torch.Tensor:
-    """`value` as a tensor of `type_` on `device`; no copy when it already is one."""
+    """`value` as a contiguous tensor of `type_` on `device`; no copy when it already is
+    one. (Compiled programs are specialized on their inputs' layout: contiguous.)"""
     if isinstance(value, torch.Tensor):
         if value.dtype == type_.torch_dtype:
             check_rank_and_shape(tuple(value.shape), type_, what)
             if value.requires_grad:
                 value = value.detach()
-            return value if value.device == device else value.to(device)
+            return (value if value.device == device else value.to(device)).contiguous()
         if value.is_floating_point() or value.is_complex() or value.dtype in _TORCH_NUMPYABLE:
             source = dtype_name(value.dtype)
             if strict:
@@ -107,7 +108,7 @@ def to_tensor(value: Any, type_: TensorType, device: torch.device, what: str,
                     f"{what} expects {type_.describe_value()}; converting the given {source} "
                     f"tensor to {type_.dtype} could lose precision (pass allow_input_downcast=True)")
             check_rank_and_shape(tuple(value.shape), type_, what)
-            return value.detach().to(device=device, dtype=type_.torch_dtype)
+            return value.detach().to(device=device, dtype=type_.torch_dtype).contiguous()
     arr = to_numpy_checked(value, type_, what, allow_downcast, strict)
     if type_.dtype == "bfloat16":
         return torch.as_tensor(arr, device=device).to(torch.bfloat16)
@@ -135,7 +136,8 @@ def make_converter(type_: TensorType, device: torch.device, what: str,
     def convert(value: Any) -> torch.Tensor:
         cls = type(value)
         if cls is torch.Tensor and value.dtype == torch_dtype and value.device == device \
-                and value.dim() == ndim and not value.requires_grad and not fixed:
+                and value.dim() == ndim and not value.requires_grad and not fixed \
+                and value.is_contiguous():
             return value
         if ndim == 0 and cls in scalar_kinds and (high is None or low <= value <= high):
             return torch.scalar_tensor(value, dtype=torch_dtype, device=device)

@@ -100,7 +100,9 @@ class InductorProgram:
             self.fallback_reason = problem
             fn = self.module.forward
         else:
-            cache_key = (self._structure, key, tuple((a.dtype, a.device) for a in args))
+            # Every input's shape counts: two programs of the same code may differ in
+            # the lengths their types fix.
+            cache_key = (self._structure, tuple((a.shape, a.stride(), a.dtype, a.device) for a in args))
             fn = _COMPILED.get(cache_key)
             if fn is None:
                 fn = self._timed(lambda: self._compile(full_args))
@@ -204,6 +206,13 @@ def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> tupl
             *[fake_mode.from_tensor(a) for a in args])
     except (DataDependentOutputException, DynamicOutputShapeException) as err:
         return [], f"needs data-dependent values or lengths ({err})"
+    except RuntimeError as err:
+        if type(err) is not RuntimeError:
+            raise
+        # torch's message, without the dump of FX nodes that follows it
+        shapes = ", ".join(str(tuple(a.shape)) for a in args)
+        raise RuntimeError(f"arguments of shapes {shapes} do not fit this program: "
+                           f"{str(err).splitlines()[0]}") from err
     for node in module.graph.nodes:
         if "val" in node.meta:
             node.meta["example_value"] = node.meta["val"]

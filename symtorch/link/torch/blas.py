@@ -3,8 +3,9 @@
 One rule serves every Contraction: cast the inputs to the result's dtype, then call
 the op's torch function (`_TORCH`). Booleans are multiplied as float32 and tested
 for > 0 (a sum of products of 0 and 1 is positive exactly when one product is).
-CUDA has no integer matrix products, so there integers go through
-`einsum_by_broadcast`, exact (wrapping as NumPy) but memory-hungry.
+Integers go through `einsum_by_broadcast`, exact (wrapping as NumPy) but
+memory-hungry: CUDA has no integer matrix products, and Inductor's integer bmm
+returns int64 whatever its inputs.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def _contraction(ctx: LoweringContext, node: Apply, *args):
             converted[var] = value if same else value.to(compute)
     values = [converted[var] for var in node.inputs]
     ndims = [x.ndim for x in node.inputs]
-    if dtype in discrete_dtypes and dtype != "bool" and ctx.device.type == "cuda":
+    # Integer products as broadcast multiply-and-sum: CUDA has no integer matmul, and
+    # Inductor's integer bmm returns int64 whatever the inputs.
+    if dtype in discrete_dtypes and dtype != "bool":
         in_labels, out_labels = op.labels(ndims)
         result = einsum_by_broadcast(in_labels, out_labels, values, compute)
         return result.clone() if len(values) == 1 else result

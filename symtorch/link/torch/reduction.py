@@ -94,8 +94,9 @@ def _reduce(ctx: LoweringContext, node: Apply, x):
 def _arg_reduce(ctx: LoweringContext, node: Apply, x):
     op, inp = node.op, node.inputs[0]
     x = ctx.tensor(x, inp)
-    if inp.dtype == "bool":
-        x = x.to(torch.uint8)  # torch has no argmax of bool
+    if inp.dtype in ("bool", "uint8"):
+        # torch has no argmax of bool, and Inductor's argmin of uint8 misses ties
+        x = x.to(torch.int16)
     fn = torch.argmax if op.kind == "max" else torch.argmin
     axes = op.axes(inp.ndim)
     if not axes:
