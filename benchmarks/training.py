@@ -53,7 +53,7 @@ def logistic_regression(modes=("FAST_COMPILE", "FAST_RUN"), n=400, feats=784,
             tb.sub_(0.1 * gb)
         return p_1 > 0.5, xent.detach()
 
-    reference = (step(xt, yt)[1].cpu().numpy(), tw.detach().cpu().numpy())  # first step, for peers
+    reference = (step(xt, yt)[1].cpu().numpy(), tw.detach().cpu().numpy().copy())  # for peers
     rows.insert(0, measure("plain torch (autograd)", lambda: step(xt, yt)))
     compiled = torch.compile(step)
     compile_s = timed_compile(lambda: compiled(xt, yt))[1]
@@ -103,7 +103,7 @@ def mlp(modes=("FAST_COMPILE", "FAST_RUN"), batch=128, sizes=(784, 500, 10),
                 v.sub_(0.1 * g)
         return cost.detach()
 
-    reference = (step(xt, yt).cpu().numpy(), [v.detach().cpu().numpy() for v in tparams])
+    reference = (step(xt, yt).cpu().numpy(), [v.detach().cpu().numpy().copy() for v in tparams])
     rows.insert(0, measure("plain torch (autograd)", lambda: step(xt, yt)))
     compiled = torch.compile(step)
     compile_s = timed_compile(lambda: compiled(xt, yt))[1]
