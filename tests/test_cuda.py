@@ -50,6 +50,7 @@ def test_cuda_tensor_arguments_are_not_copied_and_results_stay_on_the_device():
     x = T.dvector("x")
     f = function([x], Out(x * 2, borrow=False), device="cuda", output_type="torch")
     v = torch.arange(4.0, dtype=torch.float64, device="cuda")
+    assert f._converters[0](v) is v  # passed to the program as it is
     out = f(v)
     assert out.device.type == "cuda"
     torch.testing.assert_close(out, v * 2)
