@@ -182,12 +182,12 @@ class _FasterOfTwo:
 def _dry_run(module: torch.fx.GraphModule, args: Sequence[torch.Tensor]) -> tuple[list, str | None]:
     """Run the program on fake tensors of the arguments' shapes before compiling it.
 
-    Returns the fake outputs (their shapes and dtypes) and None, or, for a program
+    Returns the fake outputs (their shapes and dtypes) and None; or, for a program
     that needs data-dependent Python values (`.item()`) or lengths (`nonzero`) and
-    so cannot be traced,
-    the reason: the caller then runs it as plain torch. Inconsistent arguments
-    (lengths that do not broadcast, an update of the wrong shape) raise torch's
-    error here, before anything is compiled or written.
+    so cannot be traced, no outputs and the reason: the caller then runs it as
+    plain torch. Inconsistent arguments (lengths that do not broadcast, an update
+    of the wrong shape) raise torch's error here, before anything is compiled or
+    written.
 
     Each node keeps its fake value as `example_value`, the metadata Dynamo would
     have left: AOTAutograd's cache accepts only graphs whose method calls are on
