@@ -90,3 +90,14 @@ def timed_compile(build: Callable[[], object]) -> tuple[object, float]:
     start = time.perf_counter()
     result = build()
     return result, time.perf_counter() - start
+
+
+def print_rows(title: str, rows: list[Timing]) -> None:
+    """A workload's rows on the terminal, with ratios to the first row (the modules' own CLIs)."""
+    print(title)
+    base = rows[0].median_us
+    width = max(len(r.name) for r in rows)
+    for r in rows:
+        time_ = f"{r.median_us / 1000:8.2f} ms" if r.median_us >= 1000 else f"{r.median_us:8.1f} µs"
+        compile_s = f"{r.compile_s:7.2f} s" if r.compile_s is not None else ""
+        print(f"  {r.name:{width}s} {time_}  {r.median_us / base:6.2f}x  compile {compile_s}")

@@ -18,7 +18,7 @@ import symtorch
 import symtorch.tensor as T
 
 from . import peers
-from .common import Timing, measure, timed_compile
+from .common import Timing, measure, print_rows, timed_compile
 
 
 def jacobian_square(n: int = 200, with_scan: bool = True) -> list[Timing]:
@@ -53,15 +53,8 @@ def jacobian_square(n: int = 200, with_scan: bool = True) -> list[Timing]:
 
 
 def main() -> None:
-    rows = jacobian_square()
-    base = rows[0].median_us
-    print(f"Jacobian of x**2, x of size 200, float64; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads (ratios to torch.func.jacrev)")
-    for r in rows:
-        compile_s = f"{r.compile_s:7.2f} s" if r.compile_s is not None else " " * 9
-        print(f"  {r.name:40s} {r.median_us:10.1f} µs  {r.median_us / base:6.2f}x  "
-              f"compile {compile_s}")
-
+    print_rows(f"Jacobian of x**2, x of size 200, float64; torch {torch.__version__}, "
+               f"{torch.get_num_threads()} threads (ratios to torch.func.jacrev)", jacobian_square())
 
 if __name__ == "__main__":
     main()

@@ -19,7 +19,7 @@ import symtorch
 import symtorch.tensor as T
 
 from . import peers
-from .common import Timing, measure, timed_compile
+from .common import Timing, measure, print_rows, timed_compile
 
 STEPS, BATCH, N_IN, N_HID, N_OUT = 100, 32, 64, 128, 10
 
@@ -89,14 +89,9 @@ def main() -> None:
     if "--threads" in sys.argv:  # a fixed thread count steadies timings on a busy machine
         torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
     rows = rnn_bptt(with_torch_compile="--no-torch-compile" not in sys.argv)
-    base = rows[0].median_us
-    print(f"RNN, backpropagation through time: {STEPS} steps, batch {BATCH}, {N_IN} inputs, "
-          f"{N_HID} hidden, float32; torch {torch.__version__}, {torch.get_num_threads()} threads")
-    for r in rows:
-        compile_s = f"{r.compile_s:7.2f} s" if r.compile_s is not None else " " * 9
-        print(f"  {r.name:38s} {r.median_us / 1000:8.2f} ms  {r.median_us / base:5.2f}x  "
-              f"compile {compile_s}")
-
+    print_rows(f"RNN, backpropagation through time: {STEPS} steps, batch {BATCH}, {N_IN} inputs, "
+               f"{N_HID} hidden, float32; torch {torch.__version__}, {torch.get_num_threads()} threads",
+               rows)
 
 if __name__ == "__main__":
     main()
