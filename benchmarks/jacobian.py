@@ -56,5 +56,6 @@ def main() -> None:
     print_rows(f"Jacobian of x**2, x of size 200, float64; torch {torch.__version__}, "
                f"{torch.get_num_threads()} threads (ratios to torch.func.jacrev)", jacobian_square())
 
+
 if __name__ == "__main__":
     main()

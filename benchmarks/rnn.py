@@ -93,5 +93,6 @@ def main() -> None:
                f"{N_HID} hidden, float32; torch {torch.__version__}, {torch.get_num_threads()} threads",
                rows)
 
+
 if __name__ == "__main__":
     main()
